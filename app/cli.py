@@ -1,0 +1,107 @@
+"""The `kavosh` command line: `index`, `search` and `serve`, thin layers over
+the indexer, the search core and the web app.
+
+User errors end in one line that says what went wrong and how to fix it
+(`click.ClickException`); no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from app.settings import load_settings
+from indexer.build import BuildReport, build_index
+from indexer.errors import KavoshError
+from indexer.generations import GenerationStore
+
+# Exit status of `kavosh index` when the index was built but files were skipped.
+EXIT_SKIPPED = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Kavosh: passage-level full-text search with exact citations."""
+
+
+@main.command("index")
+@click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder to index.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
+@click.option("--strict", is_flag=True, help="Fail, keeping the old index, if any file is skipped.")
+@click.option("--lock-timeout", type=float, help="Seconds to wait for another build.")
+def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> None:
+    """Rebuild the index from the source folder.
+
+    The new index is written beside the live one and switched in atomically,
+    so a running server keeps answering. Exits 0 when every file was indexed,
+    3 when some were skipped (listed with reasons), 1 on failure.
+    """
+    settings = load_settings(
+        {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
+    )
+    store = GenerationStore(settings["INDEX_DIR"])
+    if if_missing and store.exists():
+        click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
+        return
+    progress = _Progress()
+    try:
+        report = build_index(
+            settings["SOURCE_DIR"],
+            settings["INDEX_DIR"],
+            progress=progress,
+            lock_timeout=settings["LOCK_TIMEOUT"],
+            strict=strict,
+        )
+    except KavoshError as error:
+        progress.done()
+        raise click.ClickException(error.message) from error
+    except KeyboardInterrupt:
+        progress.done()
+        raise click.ClickException("interrupted: the previous index is untouched") from None
+    progress.done()
+    click.echo(summary(report, settings["SOURCE_DIR"], settings["INDEX_DIR"]))
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def summary(report: BuildReport, source_dir: Path, index_dir: Path) -> str:
+    """The closing summary of a build, as `kavosh index` prints it."""
+    lines = [
+        f"Indexed {report.documents:,} documents, {report.passages:,} passages, "
+        f"{report.words:,} words from {source_dir} in {report.seconds:.1f} s.",
+        f"Generation {report.generation} is live in {index_dir}.",
+    ]
+    if report.removed_leftovers:
+        lines.append(f"Removed {len(report.removed_leftovers)} unfinished build(s).")
+    for path, warning in report.warnings:
+        lines.append(f"Warning: {path}: {warning}")
+    if report.skipped:
+        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.extend(f"  {s.relative_path}: {s.reason}" for s in report.skipped)
+    return "\n".join(lines)
+
+
+class _Progress:
+    """A one-line counter on a terminal; a line per 500 files otherwise."""
+
+    def __init__(self):
+        self.count = 0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, name: str) -> None:
+        self.count += 1
+        if self.tty:
+            click.echo(f"\r\033[K{self.count:,} files  {name[-60:]}", nl=False, err=True)
+        elif self.count % 500 == 0:
+            click.echo(f"{self.count:,} files read", err=True)
+
+    def done(self) -> None:
+        if self.tty and self.count:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Kavosh's settings: one table of (name, default, help), read by the app, the
+CLI and the docs alike.
+
+Precedence, lowest first: the defaults below, the instance folder's
+`config.py`, `KAVOSH_<NAME>` environment variables, then what the caller
+passes (`create_app(test_config)` or a CLI flag). Relative paths from the
+defaults and the instance config are relative to the project folder; relative
+paths from the environment or a flag are relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = (
+    Setting("SOURCE_DIR", "seeds", "Folder of documents to index (txt, md, wiki, html, .gz)."),
+    Setting("INDEX_DIR", "instance/index", "Folder of the index generations (in the instance folder)."),
+    Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
+    Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
+    Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),
+)
+_PATHS = {"SOURCE_DIR", "INDEX_DIR", "SYNONYMS_FILE"}
+
+
+def project_root() -> Path:
+    """The folder with `pyproject.toml` (an editable install), else the cwd."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "pyproject.toml").is_file() else Path.cwd()
+
+
+def instance_path() -> Path:
+    override = os.environ.get("KAVOSH_INSTANCE_PATH")
+    return Path(override).resolve() if override else project_root() / "instance"
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve every setting by the precedence in the module docstring."""
+    root = project_root()
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        default = setting.default
+        if isinstance(default, str) and default.startswith("instance/"):
+            default = instance_path() / default.removeprefix("instance/")
+        values[setting.name] = _absolute(setting.name, default, root)
+    for name, value in _instance_config().items():
+        values[name] = _absolute(name, value, root)
+    for setting in SETTINGS:
+        raw = os.environ.get(f"KAVOSH_{setting.name}")
+        if raw not in (None, ""):
+            values[setting.name] = _absolute(setting.name, _typed(setting, raw), Path.cwd())
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = _absolute(name, value, Path.cwd())
+    return values
+
+
+def _instance_config() -> dict[str, Any]:
+    """Upper-case names from `instance/config.py`, as Flask's `from_pyfile` reads them."""
+    path = instance_path() / "config.py"
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_text("utf-8"), str(path), "exec"), namespace)  # noqa: S102
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def _typed(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, bool):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(setting.default, int):
+        return int(raw)
+    if isinstance(setting.default, float):
+        return float(raw)
+    return raw
+
+
+def _absolute(name: str, value: Any, base: Path) -> Any:
+    if name in _PATHS and value is not None:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+    return value

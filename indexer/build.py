@@ -1,0 +1,185 @@
+"""Building one index generation from a source folder.
+
+`build_index` is what `kavosh index` runs: read the corpus, chunk it, write
+the passages into a new Whoosh generation beside the live one, and publish it
+atomically (see `generations`). Besides the Whoosh files, a generation holds:
+
+- `manifest.json`: schema version, build time, counts, skipped files;
+- `documents.json`: each document's metadata and passage count;
+- `vocabulary.json`: every folded word form with its stem and document
+  frequency, which the search core uses for typo tolerance, "did you mean"
+  and completions without scanning the index.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from indexer.analysis import compound_forms, stem, words
+from indexer.corpus import documents_of, read_corpus, train_splitter
+from indexer.errors import BuildError, SourceError
+from indexer.generations import MANIFEST, GenerationStore
+from indexer.models import Document, Passage
+from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.sources import Skipped
+
+DOCUMENTS = "documents.json"
+VOCABULARY = "vocabulary.json"
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the closing summary."""
+
+    generation: str = ""
+    documents: int = 0
+    passages: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    removed_leftovers: list[str] = field(default_factory=list)
+
+
+def build_index(
+    source_dir: Path,
+    index_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    lock_timeout: float = 60.0,
+    strict: bool = False,
+) -> BuildReport:
+    """Build and publish a new generation of the index of `source_dir`.
+
+    :param progress: called with each file's name as it is read and indexed.
+    :param lock_timeout: seconds to wait for a build already under way.
+    :param strict: refuse to publish if any file had to be skipped.
+    """
+    started = time.monotonic()
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise SourceError(f"source folder {source_dir} does not exist or is not a folder")
+    store = GenerationStore(index_dir)
+    report = BuildReport()
+    with store.lock(lock_timeout):
+        report.removed_leftovers = store.remove_leftovers()
+        corpus = read_corpus(source_dir, progress)
+        report.skipped.extend(corpus.skipped)
+        report.warnings.extend(corpus.warnings)
+        splitter = train_splitter(corpus)
+        try:
+            with store.new_generation() as (folder, name):
+                documents, vocabulary = _write(folder, corpus, splitter, report, progress)
+                if strict and report.skipped:
+                    names = ", ".join(s.relative_path for s in report.skipped[:5])
+                    raise BuildError(
+                        f"{len(report.skipped)} file(s) could not be indexed ({names}); "
+                        "--strict keeps the previous index"
+                    )
+                _write_json(folder / DOCUMENTS, documents)
+                _write_json(folder / VOCABULARY, vocabulary)
+                report.seconds = time.monotonic() - started
+                _write_json(folder / MANIFEST, _manifest(name, source_dir, report))
+        except OSError as error:
+            raise BuildError(
+                f"could not write the index in {index_dir}: {error.strerror or error}; "
+                "the previous index is untouched"
+            ) from error
+        report.generation = store.current_name() or ""
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:
+    index = whoosh_index.create_in(folder, build_schema())
+    writer = index.writer(procs=1, limitmb=256)
+    documents: list[dict] = []
+    frequencies: Counter[str] = Counter()
+    position = 0
+    try:
+        for source in corpus.sources:
+            try:
+                parsed = list(documents_of(source, splitter))
+            except Exception as error:  # one broken file must not stop the corpus
+                report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
+                continue
+            if progress:
+                progress(source.relative_path)
+            for document, passages in parsed:
+                for passage in passages:
+                    writer.add_document(**_fields(document, passage, position))
+                    position += 1
+                    forms = words(passage.text)
+                    report.words += len(forms)
+                    frequencies.update(set(_vocabulary_forms(forms)))
+                report.passages += len(passages)
+                report.documents += 1
+                documents.append({**document.to_dict(), "passages": len(passages)})
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    vocabulary = {form: [stem(form), count] for form, count in frequencies.items()}
+    return documents, vocabulary
+
+
+def _vocabulary_forms(forms: list[str]):
+    for form in forms:
+        same, parts = compound_forms(form)
+        yield from same
+        yield from parts
+
+
+def _fields(document: Document, passage: Passage, position: int) -> dict:
+    citation = passage.citation
+    fields = {
+        "id": passage.id,
+        "document": document.id,
+        "source": document.path,
+        "kind": passage.kind,
+        "text": passage.text,
+        "title": document.title,
+        "position": position,
+        "citation": {
+            "file": citation.file,
+            "line_start": citation.line_start,
+            "line_end": citation.line_end,
+            "char_start": citation.char_start,
+            "char_end": citation.char_end,
+            "label": citation.label,
+        },
+    }
+    if passage.section:
+        fields["section"] = passage.section
+        fields["section_path"] = passage.section
+    if passage.speaker:
+        fields["speaker"] = passage.speaker
+        fields["speaker_name"] = passage.speaker
+    return fields
+
+
+def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generation": name,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source_dir": str(source_dir.resolve()),
+        "documents": report.documents,
+        "passages": report.passages,
+        "words": report.words,
+        "seconds": round(report.seconds, 2),
+        "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped],
+        "warnings": [{"path": path, "warning": text} for path, text in report.warnings],
+    }
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")

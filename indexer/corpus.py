@@ -1,0 +1,148 @@
+"""From a source folder to `Document`s and cited `Passage`s.
+
+This is the pure half of a build: it reads files and returns values, and
+knows nothing of the index. Files that cannot be read or parsed are returned
+as `Skipped`, named, so the rest of the corpus is still indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.blocks import LineIndex, ParsedDocument
+from indexer.chunker import Chunk, chunk_blocks
+from indexer.formats import detect_format, parse
+from indexer.metadata import describe, scripts
+from indexer.models import SECTION_SEPARATOR, Citation, Document, Passage
+from indexer.sentences import SentenceSplitter
+from indexer.sources import Skipped, SourceText, discover, read_source
+
+
+@dataclass
+class Corpus:
+    """Everything read from a source folder."""
+
+    sources: list[SourceText] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_corpus(root: Path, progress: Callable[[str], None] | None = None) -> Corpus:
+    corpus = Corpus()
+    for found in discover(root):
+        if isinstance(found, Skipped):
+            corpus.skipped.append(found)
+            continue
+        source = read_source(found, root.resolve())
+        if progress:
+            progress(found.name)
+        if isinstance(source, Skipped):
+            corpus.skipped.append(source)
+        else:
+            corpus.sources.append(source)
+            corpus.warnings.extend((source.relative_path, w) for w in source.warnings)
+    return corpus
+
+
+def train_splitter(corpus: Corpus) -> SentenceSplitter:
+    """Punkt parameters learnt from (a sample of) the corpus itself."""
+    sample, size = [], 0
+    for source in corpus.sources:
+        sample.append(source.text)
+        size += len(source.text)
+        if size > 2_000_000:
+            break
+    return SentenceSplitter("\n\n".join(sample))
+
+
+def documents_of(
+    source: SourceText, splitter: SentenceSplitter
+) -> Iterator[tuple[Document, list[Passage]]]:
+    """The documents of one decoded file, each with its passages."""
+    fmt = detect_format(source.suffix, source.text)
+    lines = LineIndex(source.text)
+    parsed_documents = parse(source.text, fmt, lines)
+    file_scripts = scripts(source.text)
+    for number, parsed in enumerate(parsed_documents):
+        title = parsed.title or Path(source.relative_path).name
+        document_id = source.relative_path
+        if len(parsed_documents) > 1:
+            document_id = f"{source.relative_path}#{number + 1}"
+        stated = describe(parsed, _front_lines(parsed, source.text))
+        document = Document(
+            id=document_id,
+            path=source.relative_path,
+            title=title,
+            format=fmt,
+            author=stated["author"],
+            date=stated["date"],
+            publisher=stated["publisher"],
+            scripts=file_scripts,
+            size=source.size,
+            sha256=source.sha256,
+            encoding=source.encoding,
+            facts=dict(parsed.facts),
+        )
+        chunks = chunk_blocks(parsed.blocks, source.text, fmt, splitter)
+        yield document, _passages(document, chunks, lines)
+
+
+def _front_lines(parsed: ParsedDocument, text: str) -> list[str]:
+    lines: list[str] = []
+    for block in parsed.blocks:
+        if block.kind == "front_matter":
+            lines.extend(text[block.start : block.end].splitlines())
+    return lines
+
+
+def _passages(document: Document, chunks: list[Chunk], lines: LineIndex) -> list[Passage]:
+    passages: list[Passage] = []
+    seen: dict[str, int] = {}
+    for chunk in chunks:
+        section = SECTION_SEPARATOR.join(chunk.section) or None
+        line_start = lines.line_of(chunk.start)
+        line_end = lines.line_of(max(chunk.start, chunk.end - 1))
+        citation = Citation(
+            file=document.path,
+            line_start=line_start,
+            line_end=line_end,
+            char_start=chunk.start,
+            char_end=chunk.end,
+            label=citation_label(document, section, line_start, line_end),
+        )
+        passage_id = _stable_id(document.id, section, chunk.text, seen)
+        passages.append(
+            Passage(
+                id=passage_id,
+                document_id=document.id,
+                title=document.title,
+                section=section,
+                speaker=chunk.speaker,
+                kind=chunk.kind,
+                text=chunk.text,
+                citation=citation,
+            )
+        )
+    return passages
+
+
+def citation_label(document: Document, section: str | None, start: int, end: int) -> str:
+    where = SECTION_SEPARATOR.join(part for part in (document.title, section) if part)
+    lines = f"line {start}" if start == end else f"lines {start}–{end}"
+    return f"{where} — {document.path}, {lines}"
+
+
+def _stable_id(document_id: str, section: str | None, text: str, seen: dict[str, int]) -> str:
+    """An id from what the passage says and where, not from its line numbers,
+    so that editing one paragraph changes only the ids of the passages it
+    touches and saved links survive a rebuild."""
+    normalized = re.sub(r"\s+", " ", text).strip()
+    key = "\x1f".join((document_id, section or "", normalized))
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    count = seen.get(digest, 0)
+    seen[digest] = count + 1
+    return digest if count == 0 else f"{digest}-{count + 1}"

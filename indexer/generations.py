@@ -1,0 +1,164 @@
+"""Index generations: how a rebuild replaces the live index without a reader
+ever seeing half of one.
+
+Layout of an index folder::
+
+    CURRENT            name of the live generation, replaced atomically
+    .lock              held (flock) by the one build allowed at a time
+    gen-000007/        the live generation: a Whoosh index plus manifest.json
+    gen-000006/        the previous one, kept for readers still on it
+    .building-000008-4242/   a build under way (or the leftover of a killed one)
+
+A build writes into a `.building-*` folder, renames it to `gen-*` and only
+then points CURRENT at it (write a temp file, fsync, `os.replace`). A crash
+at any moment leaves CURRENT on a complete generation; the next build, holding
+the lock, removes the leftovers. Old generations are pruned, keeping the
+previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from indexer.errors import IndexLockedError, NoIndexError
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+_GENERATION = re.compile(r"^gen-(\d{6})$")
+_BUILDING = re.compile(r"^\.building-(\d{6})-\d+$")
+
+
+class GenerationStore:
+    """The generations in one index folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current(self) -> Path:
+        """The live generation's folder; `NoIndexError` when there is none."""
+        try:
+            name = (self.root / CURRENT).read_text("utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            raise NoIndexError(self.root) from None
+        folder = self.root / name
+        if not _GENERATION.match(name) or not folder.is_dir():
+            raise NoIndexError(self.root, f"CURRENT names a missing generation ({name!r})")
+        return folder
+
+    def current_name(self) -> str | None:
+        try:
+            return (self.root / CURRENT).read_text("utf-8").strip() or None
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def exists(self) -> bool:
+        try:
+            self.current()
+        except NoIndexError:
+            return False
+        return True
+
+    def manifest(self, folder: Path | None = None) -> dict:
+        folder = folder or self.current()
+        return json.loads((folder / MANIFEST).read_text("utf-8"))
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float = 60.0) -> Iterator[None]:
+        """Serialize builds: wait up to `timeout` seconds for another to finish."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexLockedError(self.root, timeout) from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def new_generation(self) -> Iterator[tuple[Path, str]]:
+        """A folder to build into, and the name it will be published under;
+        published when the block exits cleanly.
+
+        Must be used while holding `lock()`. On any exception (or signal) the
+        partial folder is removed and CURRENT is left as it was.
+        """
+        self.remove_leftovers()
+        number = self._next_number()
+        building = self.root / f".building-{number:06d}-{os.getpid()}"
+        building.mkdir(parents=True)
+        final = self.root / f"gen-{number:06d}"
+        try:
+            yield building, final.name
+            _fsync_tree(building)
+            os.replace(building, final)
+            self._point_current_at(final.name)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        self.prune()
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete folders of builds that never finished (only under the lock)."""
+        removed = []
+        for entry in self.root.iterdir():
+            if _BUILDING.match(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+        return removed
+
+    def prune(self, keep: int = 2) -> None:
+        """Keep the live generation and the one before it."""
+        live = self.current_name()
+        generations = sorted(e.name for e in self.root.iterdir() if _GENERATION.match(e.name))
+        keepers = set(generations[-keep:]) | {live}
+        for name in generations:
+            if name not in keepers:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def _next_number(self) -> int:
+        numbers = [0]
+        for entry in self.root.iterdir():
+            match = _GENERATION.match(entry.name) or _BUILDING.match(entry.name)
+            if match:
+                numbers.append(int(match.group(1)))
+        return max(numbers) + 1
+
+    def _point_current_at(self, name: str) -> None:
+        temporary = self.root / f".{CURRENT}.{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.root / CURRENT)
+        _fsync_dir(self.root)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

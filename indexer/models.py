@@ -1,0 +1,73 @@
+"""The typed values that flow through the indexer: files become `Document`s,
+documents become `Passage`s, and every passage carries its `Citation`.
+
+They are plain frozen dataclasses so that every later stage (index, search
+core, JSON, HTML) can rely on them without knowing how they were made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage stands in its source file.
+
+    Lines are 1-based and inclusive; characters are 0-based offsets into the
+    decoded (and, for .gz files, decompressed) text, end exclusive.
+    """
+
+    file: str
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+    label: str
+
+    @property
+    def anchor(self) -> str:
+        return f"L{self.line_start}-L{self.line_end}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document: a file, or one article of a file that holds several."""
+
+    id: str
+    path: str
+    title: str
+    format: str
+    author: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+    scripts: tuple[str, ...] = ()
+    size: int = 0
+    sha256: str = ""
+    encoding: str = "utf-8"
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["scripts"] = list(self.scripts)
+        return data
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The unit a reader cites: a paragraph, or a run of whole sentences."""
+
+    id: str
+    document_id: str
+    title: str
+    section: str | None
+    speaker: str | None
+    kind: str
+    text: str
+    citation: Citation
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())

@@ -1,0 +1,36 @@
+"""The index schema: which passage fields are searched, filtered, faceted and
+stored. The indexer owns it because the index format is the indexer's to define;
+the search core reads field names from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import ANALYSIS_VERSION, stemming_analyzer
+
+# Bumped with any change to fields or analysis: a generation built by another
+# version is refused by the reader and rebuilt by `kavosh index`.
+SCHEMA_VERSION = 1 * 100 + ANALYSIS_VERSION
+
+# Searchable text fields, as the search core weighs them (BM25F).
+TEXT_FIELDS = ("text", "title", "section", "speaker")
+
+
+def build_schema() -> Schema:
+    """A fresh schema (analyzers keep state, so each writer gets its own)."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        document=ID(stored=True),
+        source=ID(stored=True, sortable=True),
+        kind=ID(stored=True),
+        text=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=True),
+        title=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
+        section=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
+        speaker=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
+        # Exact values for facets and filters, kept in columns for fast grouping.
+        section_path=ID(sortable=True),
+        speaker_name=ID(sortable=True),
+        position=NUMERIC(stored=True, sortable=True, bits=64),
+        citation=STORED(),
+    )

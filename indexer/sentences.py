@@ -1,0 +1,39 @@
+"""Sentence boundaries, from NLTK's Punkt trained on the corpus itself.
+
+Punkt is unsupervised: it learns abbreviations and collocations from the text
+it will split, so no model is downloaded (nothing here may call
+`nltk.download`). A short list of common abbreviations, kept in
+`data/abbreviations.txt`, covers what a small corpus cannot teach it.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+
+# Training on more text than this adds time, not accuracy.
+TRAINING_CHARS = 2_000_000
+
+
+def _abbreviations() -> set[str]:
+    text = resources.files("indexer").joinpath("data/abbreviations.txt").read_text("utf-8")
+    return {line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"}
+
+
+class SentenceSplitter:
+    """Finds sentence spans in text, with parameters learnt from a corpus."""
+
+    def __init__(self, training_text: str = ""):
+        if training_text.strip():
+            trainer = PunktTrainer()
+            trainer.train(training_text[:TRAINING_CHARS], finalize=False, verbose=False)
+            parameters = trainer.get_params()
+        else:
+            parameters = PunktParameters()
+        parameters.abbrev_types.update(_abbreviations())
+        self._tokenizer = PunktSentenceTokenizer(parameters)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each sentence in `text`, end exclusive."""
+        return list(self._tokenizer.span_tokenize(text))
