@@ -8,6 +8,7 @@ file and the reason, so one bad file never stops the rest of the corpus.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
@@ -77,22 +78,53 @@ def discover(root: Path) -> Iterator[Path | Skipped]:
             yield Skipped(_relative(folder, root), f"cannot list folder: {error.strerror}")
             return
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            if not _inside(path, root):
-                yield Skipped(_relative(path, root), "symlink points outside the source folder")
-            elif entry.is_dir(follow_symlinks=True):
-                yield from walk(path)
-            elif entry.is_file(follow_symlinks=True):
-                if format_suffix(entry.name) in TEXT_SUFFIXES:
-                    yield path
-                else:
-                    yield Skipped(_relative(path, root), "unsupported file type")
-            elif entry.is_symlink():
-                yield Skipped(_relative(path, root), "broken symlink")
+            if not entry.name.startswith("."):
+                yield from visit(entry)
+
+    def visit(entry: os.DirEntry) -> Iterator[Path | Skipped]:
+        path = Path(entry.path)
+        if not _inside(path, root):
+            yield Skipped(_relative(path, root), "symlink points outside the source folder")
+            return
+        try:
+            kind = _kind(entry)
+        except OSError as error:
+            # A symlink that resolves to itself (ELOOP) has no kind at all.
+            yield Skipped(_relative(path, root), _link_problem(error))
+            return
+        if kind == "dir":
+            yield from walk(path)
+        elif kind == "file" and format_suffix(entry.name) in TEXT_SUFFIXES:
+            yield path
+        elif kind == "file":
+            yield Skipped(_relative(path, root), "unsupported file type")
+        elif kind == "broken":
+            yield Skipped(_relative(path, root), "broken symlink")
 
     yield from walk(root)
+
+
+def _kind(entry: os.DirEntry) -> str | None:
+    """dir, file, broken (a dangling symlink) or None (a socket, fifo, …).
+
+    Raises OSError where the link cannot be followed, such as a symlink loop.
+    """
+    if entry.is_dir(follow_symlinks=True):
+        return "dir"
+    if entry.is_file(follow_symlinks=True):
+        return "file"
+    if entry.is_symlink():
+        os.stat(entry.path)  # raises ELOOP for a loop; FileNotFoundError if dangling
+        return None
+    return None
+
+
+def _link_problem(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symlink loop: the link resolves to itself"
+    if isinstance(error, FileNotFoundError):
+        return "broken symlink"
+    return f"cannot read: {error.strerror or error}"
 
 
 def read_source(path: Path, root: Path) -> SourceText | Skipped:
