@@ -81,7 +81,10 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
                 documents.append(document)
                 document = ParsedDocument(title="", format=fmt)
                 sections.clear()
-            if not document.title:
+            # Only a top-level heading names the document: MediaWiki source and
+            # many Markdown files start at `==Status==` / `## Usage`, which are
+            # sections (the title then falls back to the file name).
+            if not document.title and level == 1:
                 document.title = name
             else:
                 while sections and sections[-1][0] >= level:
