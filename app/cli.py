@@ -7,11 +7,14 @@ User errors end in one line that says what went wrong and how to fix it
 
 from __future__ import annotations
 
+import html
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from app.search import Results, SearchService
 from app.settings import load_settings
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
@@ -65,6 +68,66 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
     click.echo(summary(report, settings["SOURCE_DIR"], settings["INDEX_DIR"]))
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+@main.command("search")
+@click.argument("query")
+@click.option(
+    "--limit",
+    "per_page",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Results per page.",
+)
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--source", "sources", multiple=True, help="Only this file (repeatable).")
+@click.option("--section", help="Only passages under this section.")
+@click.option("--speaker", help="Only passages by this speaker.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what the JSON API returns.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+def search_command(query, per_page, page, sources, section, speaker, as_json, index_dir) -> None:
+    """Search the index: ranked passages, highlighted, with citations.
+
+    QUERY uses the query language of the search page: words, "phrases",
+    +required, -excluded, AND/OR/NOT, source: section: speaker: title:
+    filters, prefix*, and word~1 for explicit typo tolerance.
+    """
+    settings = load_settings({"INDEX_DIR": index_dir})
+    service = SearchService(settings["INDEX_DIR"], settings["SYNONYMS_FILE"])
+    try:
+        results = service.search(
+            query, sources=sources, section=section, speaker=speaker, page=page, per_page=per_page
+        )
+    except KavoshError as error:
+        raise click.ClickException(error.message) from error
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_results(results, color=sys.stdout.isatty()))
+
+
+def render_results(results: Results, color: bool) -> str:
+    """Results for a terminal: `<mark>` becomes bold yellow, or [brackets]."""
+    lines = [f"{results.total:,} passages for {results.query!r} ({results.took_ms:.0f} ms)"]
+    if results.suggestion:
+        lines.append(f"Did you mean: {results.suggestion}")
+    for hit in results.hits:
+        lines.append("")
+        lines.append(f"{hit.rank}. {hit.citation.label}")
+        if hit.speaker:
+            lines.append(f"   {hit.speaker}:")
+        lines.append("   " + _terminal_marks(hit.excerpt, color))
+    if results.total > results.page * results.per_page:
+        lines.append("")
+        lines.append(f"Page {results.page} of {results.pages}: --page {results.page + 1} for more.")
+    return "\n".join(lines)
+
+
+def _terminal_marks(excerpt: str, color: bool) -> str:
+    opening, closing = ("\033[1;33m", "\033[0m") if color else ("[", "]")
+    text = excerpt.replace("<mark>", opening).replace("</mark>", closing)
+    return html.unescape(text)
 
 
 def summary(report: BuildReport, source_dir: Path, index_dir: Path) -> str:

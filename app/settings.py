@@ -25,7 +25,7 @@ class Setting:
 
 SETTINGS = (
     Setting("SOURCE_DIR", "seeds", "Folder of documents to index (txt, md, wiki, html, .gz)."),
-    Setting("INDEX_DIR", "instance/index", "Folder of the index generations (in the instance folder)."),
+    Setting("INDEX_DIR", "instance/index", "Folder of the index generations."),
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
     Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),

@@ -15,6 +15,9 @@ as one line (`TOKENIZER | FoldFilter() | CompoundSplitFilter() | StemFilter()`):
    `communist`). Grouped numbers also get their bare form (`12,000` → `12000`).
 4. Latin words are stemmed with NLTK's Snowball stemmer (not Whoosh's Porter
    stemmer, which maps "running" to "runn"); other scripts are left as folded.
+   Where the stem differs from the word, the word is also indexed as
+   `=word` at the same position, so exact forms can outrank stem-only matches
+   without a second full-text field.
 
 `analyze` exposes the same chain as a plain function for the search core.
 """
@@ -51,8 +54,10 @@ _ARABIC_TO_PERSIAN = str.maketrans(
 _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _DIGITS = str.maketrans(
-    {**{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)},
-     **{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)}}
+    {
+        **{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)},
+        **{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)},
+    }
 )
 
 _STEMMER = SnowballStemmer("english")
@@ -61,7 +66,7 @@ _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+\.\d+$")
 
 # Bump when the chain or the schema changes: an index built by another version
 # is rebuilt rather than silently misread.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 @lru_cache(maxsize=200_000)
@@ -135,13 +140,26 @@ class CompoundSplitFilter(Filter):
                 shift += len(parts) - 1
 
 
+EXACT_MARK = "="
+
+
+def exact_term(folded: str) -> str | None:
+    """The `=word` term that marks an exact form, or None when the stem is the word."""
+    stemmed = stem(folded)
+    return None if stemmed == folded else EXACT_MARK + folded
+
+
 class StemFilter(Filter):
-    """Step 4: Snowball stems for Latin words."""
+    """Step 4: Snowball stems for Latin words, plus `=word` for exact forms."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = stem(token.text)
+            folded = token.text
+            token.text = stem(folded)
             yield token
+            if token.text != folded:
+                token.text = EXACT_MARK + folded
+                yield token
 
 
 TOKENIZER = RegexTokenizer(WORD_PATTERN)

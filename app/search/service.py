@@ -1,0 +1,324 @@
+"""The search core: one long-lived `SearchService` per process, answering
+`search(query, …) -> Results`. It knows nothing of Flask.
+
+It keeps one Whoosh searcher open on the live index generation and checks the
+generation pointer on every call (one small file read), so a `kavosh index`
+run takes effect at the next request without a restart; the old searcher is
+closed when the new one is in place. Answers are cached per generation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import scoring, sorting
+from whoosh.query import And, Or
+
+from app.search.compiler import Compiled, QueryCompiler
+from app.search.highlight import excerpt
+from app.search.querylang import Clause, parse
+from app.search.results import FacetValue, Hit, Results
+from app.search.synonyms import Synonyms
+from app.search.vocabulary import Vocabulary
+from indexer.analysis import words
+from indexer.build import DOCUMENTS, VOCABULARY
+from indexer.errors import IndexCorruptError, NoIndexError, QueryError
+from indexer.generations import GenerationStore
+from indexer.models import Citation
+from indexer.schema import SCHEMA_VERSION
+
+MAX_QUERY_CHARS = 1000
+MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+FACET_LIMIT = 20
+
+
+def _weighting():
+    """BM25F: passages are short, so length normalization is kept moderate."""
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, section_B=0.3, speaker_B=0.0)
+
+
+@dataclass
+class _Generation:
+    """Everything opened for one index generation."""
+
+    name: str
+    index: object
+    searcher: object
+    manifest: dict
+    documents: dict[str, dict]
+    compiler: QueryCompiler
+    vocabulary: Vocabulary
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class SearchService:
+    """Searches the live generation of the index in `index_dir`."""
+
+    def __init__(self, index_dir: Path, synonyms_file: Path | None = None, cache_size: int = 512):
+        self.store = GenerationStore(Path(index_dir))
+        self.synonyms_file = synonyms_file
+        self.cache_size = cache_size
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.RLock()
+        self._generation: _Generation | None = None
+
+    # -- the generation ----------------------------------------------------------
+
+    def generation(self) -> _Generation:
+        """The open generation, reopened if `kavosh index` published a new one."""
+        name = self.store.current_name()
+        with self._lock:
+            current = self._generation
+            if current is not None and current.name == name:
+                return current
+            if name is None:
+                raise NoIndexError(self.store.root)
+            opened = self._open(self.store.current())
+            self._generation = opened
+            self._cache.clear()
+            if current is not None:
+                current.close()
+            return opened
+
+    def _open(self, folder: Path) -> _Generation:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+            if manifest.get("schema_version") != SCHEMA_VERSION:
+                raise IndexCorruptError(
+                    f"the index in {folder} was built by another version of Kavosh: "
+                    "run `kavosh index` to rebuild it"
+                )
+            index = whoosh_index.open_dir(str(folder))
+            searcher = index.searcher(weighting=_weighting())
+            documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
+            vocabulary = Vocabulary(json.loads((folder / VOCABULARY).read_text("utf-8")))
+        except IndexCorruptError:
+            raise
+        except Exception as error:  # any unreadable file means the generation is unusable
+            raise IndexCorruptError(
+                f"the index generation {folder.name} cannot be opened ({error}): "
+                "run `kavosh index` to rebuild it"
+            ) from error
+        synonyms = Synonyms.load(self.synonyms_file)
+        sources = sorted({d["path"] for d in documents})
+        return _Generation(
+            name=folder.name,
+            index=index,
+            searcher=searcher,
+            manifest=manifest,
+            documents={d["id"]: d for d in documents},
+            compiler=QueryCompiler(vocabulary, synonyms, sources),
+            vocabulary=vocabulary,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._generation is not None:
+                self._generation.close()
+                self._generation = None
+
+    # -- searching -----------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        sources: tuple[str, ...] | list[str] = (),
+        section: str | None = None,
+        speaker: str | None = None,
+        page: int = 1,
+        per_page: int = 10,
+    ) -> Results:
+        """Rank the passages that answer `query`.
+
+        :param query: the reader's query, in the language of `querylang`.
+        :param sources: only passages from these files (paths or file names).
+        :param section: only passages under this section (or its subsections).
+        :param speaker: only passages spoken by this person.
+        :param page: 1-based page number, at most `MAX_PAGE`.
+        :param per_page: results per page, 1 to `MAX_PER_PAGE`.
+        :raises QueryError: for a blank or over-long query or out-of-range paging.
+        """
+        started = time.perf_counter()
+        _check(query, page, per_page)
+        generation = self.generation()
+        key = (generation.name, query.strip(), tuple(sources), section, speaker, page, per_page)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return _retimed(cached, started)
+            results = self._search(generation, query, sources, section, speaker, page, per_page)
+            results = _retimed(results, started)
+            self._cache[key] = results
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+            return results
+
+    def _search(self, generation, query, sources, section, speaker, page, per_page) -> Results:
+        compiled = generation.compiler.compile(parse(query))
+        suggestion = _suggestion(query, compiled, generation.vocabulary)
+        base = dict(query=query, page=page, per_page=per_page, took_ms=0.0)
+        if compiled.empty:
+            return Results(
+                **base,
+                total=0,
+                hits=[],
+                suggestion=suggestion,
+                generation=generation.name,
+                notes=tuple(compiled.notes),
+            )
+        searcher = generation.searcher
+        restrict = self._filters(generation, sources, section, speaker)
+        end = page * per_page
+        facets = {
+            "source": sorting.FieldFacet("source", maptype=sorting.Count),
+            "section": sorting.FieldFacet("section_path", maptype=sorting.Count),
+        }
+        ranked = searcher.search(
+            compiled.ranked, limit=end, filter=restrict, mask=compiled.excluded, groupedby=facets
+        )
+        total = len(ranked)
+        ordered = [(hit.docnum, hit.score) for hit in ranked]
+        if compiled.all_words is not None and total:
+            ordered = _all_words_first(searcher, compiled, restrict, end, ordered)
+        window = ordered[(page - 1) * per_page : end]
+        hits = [
+            _hit(searcher.stored_fields(docnum), score, rank, compiled)
+            for rank, (docnum, score) in enumerate(window, start=(page - 1) * per_page + 1)
+        ]
+        return Results(
+            **base,
+            total=total,
+            hits=hits,
+            facets={name: _facet(ranked, name) for name in facets},
+            suggestion=suggestion,
+            generation=generation.name,
+            notes=tuple(compiled.notes),
+        )
+
+    def _filters(self, generation, sources, section, speaker):
+        """The API's filters, as the query language's field clauses would be."""
+        compiler = generation.compiler
+        parts = []
+        if sources:
+            parts.append(Or([compiler.field_filter(Clause(s, field="source")) for s in sources]))
+        if section:
+            parts.append(compiler.field_filter(Clause(section, field="section")))
+        if speaker:
+            parts.append(compiler.field_filter(Clause(speaker, field="speaker")))
+        return And(parts) if parts else None
+
+    # -- other look-ups -------------------------------------------------------------
+
+    def passage(self, passage_id: str) -> Hit | None:
+        """One passage by id, or None."""
+        generation = self.generation()
+        with self._lock:
+            fields = generation.searcher.document(id=passage_id)
+        return _hit(fields, 0.0, 0, None) if fields else None
+
+    def documents(self) -> list[dict]:
+        return list(self.generation().documents.values())
+
+    def manifest(self) -> dict:
+        return self.generation().manifest
+
+    def passage_count(self) -> int:
+        return self.generation().searcher.doc_count()
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions for a search box: words, then matching document titles."""
+        generation = self.generation()
+        folded = words(prefix)
+        if not folded:
+            return []
+        head, last = folded[:-1], folded[-1]
+        lead = prefix[: prefix.lower().rfind(last[:1])] if head else ""
+        completions = [lead + form for form in generation.vocabulary.completions(last, limit)]
+        needle = prefix.strip().casefold()
+        titles = sorted(
+            {
+                d["title"]
+                for d in generation.documents.values()
+                if needle and needle in d["title"].casefold()
+            }
+        )
+        return list(dict.fromkeys(completions + titles))[:limit]
+
+
+def _check(query: str, page: int, per_page: int) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("the query is empty: type one or more words", code="missing_query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+            code="query_too_long",
+        )
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}", code="bad_page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", code="bad_per_page")
+
+
+def _all_words_first(searcher, compiled: Compiled, restrict, end: int, ordered):
+    """Passages holding every content word first, each tier by score."""
+    complete = searcher.search(
+        compiled.all_words, limit=end, filter=restrict, mask=compiled.excluded
+    )
+    first = [(hit.docnum, hit.score) for hit in complete]
+    if len(first) >= end:
+        return first
+    seen = {docnum for docnum, _ in first}
+    return first + [(d, s) for d, s in ordered if d not in seen]
+
+
+def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hit:
+    text = fields["text"]
+    terms = compiled.highlight if compiled else set()
+    return Hit(
+        id=fields["id"],
+        rank=rank,
+        score=score,
+        document_id=fields["document"],
+        title=fields["title"],
+        section=fields.get("section"),
+        speaker=fields.get("speaker"),
+        kind=fields["kind"],
+        text=text,
+        excerpt=excerpt(text, terms),
+        citation=Citation(**fields["citation"]),
+    )
+
+
+def _facet(results, name: str) -> list[FacetValue]:
+    counts = results.groups(name)
+    values = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
+    values.sort(key=lambda v: (-v.count, v.value))
+    return values[:FACET_LIMIT]
+
+
+def _suggestion(query: str, compiled: Compiled, vocabulary: Vocabulary) -> str | None:
+    """The query with unknown words replaced by their likeliest intended forms."""
+    suggestion, changed = query, False
+    for word in dict.fromkeys(compiled.words):
+        correction = vocabulary.correction(word)
+        if correction and correction != word:
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.I)
+            suggestion, count = pattern.subn(correction, suggestion)
+            changed = changed or count > 0
+    return suggestion if changed else None
+
+
+def _retimed(results: Results, started: float) -> Results:
+    return replace(results, took_ms=(time.perf_counter() - started) * 1000)

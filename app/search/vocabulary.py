@@ -1,0 +1,132 @@
+"""The index vocabulary: every folded word form, its stem and how many
+passages hold it. Typo tolerance, transliteration, "did you mean" and
+completions are all look-ups here, so none of them scans the index.
+
+Typos follow Meilisearch and Typesense: words of 5+ letters may differ by one
+edit, 9+ by two, a transposition counting as one (optimal string alignment,
+computed by RapidFuzz in C++). Transliterated names (`Taqvaee`, `Taghvaee`,
+`Koorosh`, `Koroosh`) often differ by more than that, so forms are also
+grouped by a "skeleton" key that keeps consonants and folds the usual
+romanization variants (q/gh, z/s, doubled letters, vowel runs).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from indexer.analysis import stem
+
+MAX_VARIANTS = 8
+_SKELETON_RULES = [
+    (re.compile(r"gh|q"), "g"),
+    (re.compile(r"kh|ck|c(?=[aou])"), "k"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"[aeiouy]+"), "a"),
+    (re.compile(r"(.)\1+"), r"\1"),
+]
+_LATIN = re.compile(r"^[a-z]+$")
+
+
+def typo_budget(word: str) -> int:
+    """Edits a word may differ by: 0 below 5 letters, 1 from 5, 2 from 9."""
+    letters = sum(1 for c in word if c.isalpha())
+    return 0 if letters < 5 else 1 if letters < 9 else 2
+
+
+def skeleton(word: str) -> str | None:
+    """The transliteration key of a Latin word of 5+ letters, else None."""
+    if len(word) < 5 or not _LATIN.match(word):
+        return None
+    key = word
+    for pattern, replacement in _SKELETON_RULES:
+        key = pattern.sub(replacement, key)
+    return key if len(key) >= 4 else None
+
+
+class Vocabulary:
+    """Look-ups over the word forms of one index generation."""
+
+    def __init__(self, forms: dict[str, list]):
+        self.stems = {form: entry[0] for form, entry in forms.items()}
+        self.known_stems = set(self.stems.values())
+        self.frequency = {form: entry[1] for form, entry in forms.items()}
+        self.sorted_forms = sorted(forms)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        self._by_skeleton: dict[str, list[str]] = defaultdict(list)
+        for form in forms:
+            self._by_length[len(form)].append(form)
+            key = skeleton(form)
+            if key:
+                self._by_skeleton[key].append(form)
+
+    def __contains__(self, form: str) -> bool:
+        return form in self.stems
+
+    def __len__(self) -> int:
+        return len(self.stems)
+
+    def near(self, form: str, max_edits: int, limit: int = MAX_VARIANTS) -> list[str]:
+        """Other forms within `max_edits` edits, closest and most frequent first."""
+        if max_edits <= 0:
+            return []
+        found: list[tuple[int, int, str]] = []
+        for length in range(len(form) - max_edits, len(form) + max_edits + 1):
+            candidates = self._by_length.get(length)
+            if not candidates:
+                continue
+            for candidate, distance, _ in process.extract(
+                form, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=limit * 4
+            ):
+                if candidate != form:
+                    found.append((distance, -self.frequency[candidate], candidate))
+        return [candidate for _, _, candidate in sorted(found)[:limit]]
+
+    def sounds_like(self, form: str, limit: int = MAX_VARIANTS) -> list[str]:
+        """Other forms with the same transliteration skeleton."""
+        key = skeleton(form)
+        if not key:
+            return []
+        others = [f for f in self._by_skeleton.get(key, ()) if f != form]
+        return sorted(others, key=lambda f: -self.frequency[f])[:limit]
+
+    def variants(self, form: str) -> list[str]:
+        """Typo and transliteration variants of a form, for query expansion."""
+        budget = typo_budget(form)
+        if budget == 0 or not form.isalpha():
+            return []
+        seen = dict.fromkeys(self.near(form, budget) + self.sounds_like(form))
+        return list(seen)[:MAX_VARIANTS]
+
+    def completions(self, prefix: str, limit: int = 10) -> list[str]:
+        """Forms starting with `prefix`, most frequent first."""
+        start = bisect.bisect_left(self.sorted_forms, prefix)
+        matches = []
+        for form in self.sorted_forms[start:]:
+            if not form.startswith(prefix):
+                break
+            matches.append(form)
+            if len(matches) >= 2000:  # enough to pick the most frequent from
+                break
+        return sorted(matches, key=lambda f: (-self.frequency[f], f))[:limit]
+
+    def correction(self, form: str) -> str | None:
+        """The likeliest intended form for a word the index does not hold.
+
+        A word whose stem the index knows ("die" for "died") needs none.
+        """
+        if form in self.stems or not form.isalpha() or len(form) < 3:
+            return None
+        if stem(form) in self.known_stems:
+            return None
+        candidates = self.near(form, max(1, typo_budget(form)), limit=5)
+        candidates += self.sounds_like(form, limit=3)
+        if not candidates:
+            return None
+        return max(candidates, key=lambda f: (-OSA.distance(form, f), self.frequency[f]))
