@@ -18,11 +18,15 @@ from indexer.blocks import Block, LineIndex, ParsedDocument
 
 _DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "head")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_BLOCKS = {
-    "p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "caption",
-    "div", "section", "article", "main", "body", "header", "footer", "aside", "table",
-    "ul", "ol", "dl", "tr", "form", "address", "details", "summary", "html", "[document]",
-} | set(_HEADINGS)
+# Elements that stand on their own lines; every other tag is inline.
+_BLOCKS = (
+    set(
+        "p li blockquote pre td th dd dt figcaption caption div section article main body"
+        " header footer aside table ul ol dl tr form address details summary html".split()
+    )
+    | {"[document]"}
+    | set(_HEADINGS)
+)
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 _META = {
@@ -44,7 +48,7 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
         soup = BeautifulSoup(text, "html.parser")
     document = ParsedDocument(title="", format="html", stated=_stated_metadata(soup))
     if soup.title and soup.title.string:
-        document.title = _SPACES.sub(" ", soup.title.get_text()).strip()
+        document.title = _text_of(soup.title)
     for element in soup.find_all(_DROPPED):
         element.decompose()
     sections: list[tuple[int, str]] = []
@@ -80,7 +84,7 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
 
 
 def _text_of(element: Tag) -> str:
-    return _SPACES.sub(" ", element.get_text(" ")).strip()
+    return _SPACES.sub(" ", _inline_text(element)).strip()
 
 
 def _own_text(element: Tag) -> str:
@@ -91,8 +95,28 @@ def _own_text(element: Tag) -> str:
             if type(child) is NavigableString:  # not a Comment, Doctype, CData…
                 parts.append(str(child))
         elif child.name not in _BLOCKS:
-            parts.append(child.get_text(" "))
-    return _SPACES.sub(" ", " ".join(parts)).strip()
+            parts.append(_inline_text(child))
+        else:
+            parts.append(" ")  # a nested block breaks the line around it
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _inline_text(element: Tag) -> str:
+    """The text of an element as a browser shows it.
+
+    Inline tags add no space of their own (`<b>1991</b>,` is "1991,", and
+    `river <a>people</a>.` is "river people."); only the whitespace in the
+    file and `<br>` separate words.
+    """
+    if element.name == "br":
+        return " "
+    parts = []
+    for child in element.descendants:
+        if type(child) is NavigableString:
+            parts.append(str(child))
+        elif isinstance(child, Tag) and (child.name == "br" or child.name in _BLOCKS):
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _inside_heading(element: Tag) -> bool:
