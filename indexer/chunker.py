@@ -119,9 +119,7 @@ _WORD_RUN = re.compile(r"\S+")
 
 def _hard_split(spans, text) -> list[tuple[list[tuple[int, int]], int]]:
     """A sentence longer than a passage is cut between words."""
-    words = [
-        (a + m.start(), a + m.end()) for a, b in spans for m in _WORD_RUN.finditer(text[a:b])
-    ]
+    words = [(a + m.start(), a + m.end()) for a, b in spans for m in _WORD_RUN.finditer(text[a:b])]
     pieces = []
     for i in range(0, len(words), MAX_WORDS):
         batch = words[i : i + MAX_WORDS]

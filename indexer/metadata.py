@@ -13,11 +13,11 @@ import unicodedata
 
 from indexer.blocks import ParsedDocument
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
-    rf"^(?:\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}}, \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$"
+    rf"^(?:\d{{1,2}} (?:{_MONTHS}) \d{{4}}"  # 19 January 2026
+    rf"|(?:{_MONTHS}) \d{{1,2}}, \d{{4}}"  # January 19, 2026
+    r"|\d{4}-\d{2}-\d{2})$"  # 2026-01-19
 )
 _PERSON = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}$")
 _PUBLISHER = re.compile(
