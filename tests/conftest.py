@@ -1,0 +1,131 @@
+"""Shared fixtures: real files in `tmp_path`, indexed by the real indexer.
+
+- `write_corpus(files)` writes a small corpus folder (`.gz` names are gzipped);
+- `read_passages(folder)` runs the pure half of a build and returns
+  `{document id: (Document, [Passage, …])}`;
+- `seeds_index` builds the seeds once per session; `seeds` reads them once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer.build import BuildReport, build_index
+from indexer.corpus import documents_of, read_corpus, train_splitter
+from indexer.generations import GenerationStore
+from indexer.models import Document, Passage
+from indexer.sources import read_source
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+ARTICLE = "000_b7ea360d4f698762.txt"
+INTERVIEW = "004_b6066c2c267af41c.txt"
+WIKITEXT = Path("/work/shared/data/wikitext-2")
+
+Documents = dict[str, tuple[Document, list[Passage]]]
+WORD = re.compile(r"\w+")
+
+
+@pytest.fixture
+def write_corpus(tmp_path: Path) -> Callable[..., Path]:
+    """Write `{relative name: text or bytes}` into a fresh folder and return it."""
+
+    def write(files: dict[str, str | bytes], folder: str = "corpus") -> Path:
+        root = tmp_path / folder
+        root.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            if name.endswith(".gz"):
+                data = gzip.compress(data)
+            path.write_bytes(data)
+        return root
+
+    return write
+
+
+def passages_of(folder: Path) -> Documents:
+    """Every document of `folder` with its passages, as a build would cut them."""
+    corpus = read_corpus(folder)
+    splitter = train_splitter(corpus)
+    found: Documents = {}
+    for source in corpus.sources:
+        for document, passages in documents_of(source, splitter):
+            found[document.id] = (document, passages)
+    return found
+
+
+@pytest.fixture
+def read_passages() -> Callable[[Path], Documents]:
+    return passages_of
+
+
+def stored_passages(index_dir: Path) -> list[dict]:
+    """The stored fields of every passage in the live generation of `index_dir`."""
+    index = whoosh_index.open_dir(str(GenerationStore(index_dir).current()))
+    with index.searcher() as searcher:
+        return [dict(fields) for fields in searcher.all_stored_fields()]
+
+
+def decoded_text(root: Path, relative_path: str) -> str:
+    """The text a citation counts in: decoded, and decompressed for `.gz`."""
+    source = read_source(root / relative_path, root.resolve())
+    assert not hasattr(source, "reason"), source
+    return source.text
+
+
+def citation_problems(text: str, passage_text: str, citation: dict) -> list[str]:
+    """Why a citation does not hold its passage; empty when it does.
+
+    The invariant: every word of the passage occurs in the cited lines, and
+    the character span lies inside those lines.
+    """
+    lines = text.split("\n")
+    first, last = citation["line_start"], citation["line_end"]
+    if not 1 <= first <= last <= len(lines):
+        return [f"lines {first}–{last} outside a file of {len(lines)} lines"]
+    line_starts = [0]
+    for line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    low = line_starts[first - 1]
+    high = line_starts[last - 1] + len(lines[last - 1])
+    problems = []
+    if not low <= citation["char_start"] < citation["char_end"] <= high:
+        span = (citation["char_start"], citation["char_end"])
+        problems.append(f"chars {span} outside lines {first}–{last} ({low}, {high})")
+    cited = "\n".join(lines[first - 1 : last])
+    missing = sorted({word for word in WORD.findall(passage_text) if word not in cited})
+    if missing:
+        problems.append(f"words not in lines {first}–{last}: {missing[:10]}")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Documents:
+    return passages_of(SEEDS)
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory) -> tuple[Path, BuildReport]:
+    """The seeds, built once into a session folder: (index folder, report)."""
+    index_dir = tmp_path_factory.mktemp("seeds-index")
+    return index_dir, build_index(SEEDS, index_dir)
+
+
+@pytest.fixture
+def settings_env(monkeypatch, tmp_path: Path) -> Path:
+    """No KAVOSH_* settings from the caller's shell, and a private instance folder
+    (so the default index folder is under `tmp_path`, never the project's)."""
+    for name in ("SOURCE_DIR", "INDEX_DIR", "LOCK_TIMEOUT", "SYNONYMS_FILE", "CACHE_SIZE"):
+        monkeypatch.delenv(f"KAVOSH_{name}", raising=False)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    monkeypatch.setenv("KAVOSH_INSTANCE_PATH", str(instance))
+    return instance
