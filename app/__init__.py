@@ -1,0 +1,25 @@
+"""The Kavosh web app: `create_app` wires the search core to the page and
+the JSON API. There is no global app; gunicorn calls `create_app()`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.settings import instance_path, load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; settings are layered defaults → instance config → env → test_config."""
+    app = Flask(__name__, instance_path=str(instance_path()))
+    app.config.update(load_settings(test_config))
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from app.http import api, errors, headers, searcher, web
+
+    searcher.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(web.blueprint)
+    return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -128,6 +129,51 @@ def _terminal_marks(excerpt: str, color: bool) -> str:
     opening, closing = ("\033[1;33m", "\033[0m") if color else ("[", "]")
     text = excerpt.replace("<mark>", opening).replace("</mark>", closing)
     return html.unescape(text)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=5000, type=int, show_default=True, envvar="PORT")
+@click.option("--workers", type=int, help="Worker processes [default: 2 per core, at most 8].")
+def serve_command(host, port, workers) -> None:
+    """Serve the search page and the JSON API with gunicorn.
+
+    Builds the index first when there is none. Each worker keeps one searcher
+    open and picks up a new index generation without a restart.
+    """
+    settings = load_settings()
+    if not GenerationStore(settings["INDEX_DIR"]).exists():
+        click.echo("No index yet: building it first.", err=True)
+        try:
+            report = build_index(
+                settings["SOURCE_DIR"], settings["INDEX_DIR"], progress=_Progress()
+            )
+        except KavoshError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(summary(report, settings["SOURCE_DIR"], settings["INDEX_DIR"]), err=True)
+    workers = workers or min(8, 2 * (os.cpu_count() or 1))
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--limit-request-line",
+        "8190",
+        "--limit-request-field_size",
+        "8190",
+        "app:create_app()",
+    ]
+    click.echo(f"Kavosh on http://{host}:{port}/ with {workers} workers", err=True)
+    os.execv(sys.executable, command)
 
 
 def summary(report: BuildReport, source_dir: Path, index_dir: Path) -> str:

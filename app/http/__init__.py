@@ -1,0 +1,1 @@
+"""The HTTP layer: thin Flask views over the search core (`app.search`)."""

@@ -1,0 +1,75 @@
+"""The JSON API: `/api/search`, `/api/passages/<id>`, `/api/documents`,
+`/api/suggest`, `/api/health` and `/api/openapi.json`.
+
+Views only translate HTTP to the search core and back; the contract lives in
+`openapi.py`, and the tests validate real responses against it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from app.http.errors import error_response
+from app.http.openapi import openapi_document
+from app.http.params import search_params
+from app.http.searcher import get_service
+from indexer.errors import KavoshError
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+@blueprint.get("/search")
+def search():
+    results = get_service().search(**search_params(request.args))
+    return jsonify(results.to_dict())
+
+
+@blueprint.get("/passages/<passage_id>")
+def passage(passage_id: str):
+    hit = get_service().passage(passage_id)
+    if hit is None:
+        return error_response(404, "not_found", f"no passage has the id {passage_id!r}")
+    data = hit.to_dict()
+    for key in ("rank", "score", "excerpt"):
+        data.pop(key)
+    return jsonify(data)
+
+
+@blueprint.get("/documents")
+def documents():
+    return jsonify({"documents": get_service().documents()})
+
+
+@blueprint.get("/suggest")
+def suggest():
+    prefix = (request.args.get("q") or "")[:100]
+    return jsonify({"query": prefix, "suggestions": get_service().suggest(prefix)})
+
+
+@blueprint.get("/health")
+def health():
+    service = get_service()
+    try:
+        manifest = service.manifest()
+        passages = service.passage_count()
+    except KavoshError as error:
+        response = jsonify(
+            {"status": error.code, "message": error.message, "index_dir": str(service.store.root)}
+        )
+        response.status_code = 503
+        return response
+    return jsonify(
+        {
+            "status": "ok",
+            "generation": manifest["generation"],
+            "passages": passages,
+            "documents": manifest["documents"],
+            "built_at": manifest["built_at"],
+            "skipped": len(manifest.get("skipped", [])),
+        }
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,265 @@
+"""The API contract as an OpenAPI 3.1 document. Clients depend on it; the
+tests validate real responses against these schemas, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from app.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+CITATION = {
+    "type": "object",
+    "required": ["file", "line_start", "line_end", "char_start", "char_end", "label", "url"],
+    "additionalProperties": False,
+    "properties": {
+        "file": {"type": "string", "description": "Path relative to the source folder."},
+        "line_start": {"type": "integer", "minimum": 1},
+        "line_end": {"type": "integer", "minimum": 1},
+        "char_start": {"type": "integer", "minimum": 0},
+        "char_end": {"type": "integer", "minimum": 0},
+        "label": {"type": "string"},
+        "url": {"type": "string", "description": "The source viewer at the cited lines."},
+    },
+}
+PASSAGE = {
+    "type": "object",
+    "required": ["id", "title", "section", "speaker", "text", "citation"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "section": _NULLABLE_STRING,
+        "speaker": _NULLABLE_STRING,
+        "text": {"type": "string", "description": "The passage as plain text."},
+        "citation": {"$ref": "#/components/schemas/Citation"},
+    },
+}
+RESULT = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Passage"},
+        {
+            "type": "object",
+            "required": ["rank", "score", "excerpt"],
+            "properties": {
+                "rank": {"type": "integer", "minimum": 1},
+                "score": {"type": "number"},
+                "excerpt": {
+                    "type": "string",
+                    "description": "HTML: matched words in <mark>, everything else escaped.",
+                },
+            },
+        },
+    ]
+}
+FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+    },
+}
+SEARCH = {
+    "type": "object",
+    "required": [
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "suggestion",
+        "results",
+        "facets",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "query": {"type": "string"},
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "took_ms": {"type": "number", "minimum": 0},
+        "suggestion": _NULLABLE_STRING,
+        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
+        "facets": {
+            "type": "object",
+            "required": ["source", "section"],
+            "properties": {
+                "source": {"$ref": "#/components/schemas/Facet"},
+                "section": {"$ref": "#/components/schemas/Facet"},
+            },
+        },
+    },
+}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "additionalProperties": False,
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+DOCUMENTS = {
+    "type": "object",
+    "required": ["documents"],
+    "properties": {
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "path", "title", "passages", "sha256", "size"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "path": {"type": "string"},
+                    "title": {"type": "string"},
+                    "format": {"type": "string"},
+                    "author": _NULLABLE_STRING,
+                    "date": _NULLABLE_STRING,
+                    "publisher": _NULLABLE_STRING,
+                    "scripts": {"type": "array", "items": {"type": "string"}},
+                    "size": {"type": "integer"},
+                    "sha256": {"type": "string"},
+                    "passages": {"type": "integer"},
+                    "facts": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+SUGGEST = {
+    "type": "object",
+    "required": ["query", "suggestions"],
+    "properties": {
+        "query": {"type": "string"},
+        "suggestions": {"type": "array", "items": {"type": "string"}},
+    },
+}
+HEALTH = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string"},
+        "generation": {"type": "string"},
+        "passages": {"type": "integer"},
+        "documents": {"type": "integer"},
+        "built_at": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+        },
+    }
+
+
+def _errors(*statuses: int) -> dict:
+    words = {400: "Bad parameters", 404: "Not found", 503: "No usable index yet"}
+    return {str(s): _json("Error", words[s]) for s in statuses}
+
+
+def _query_parameter(name, schema, description, required=False, explode=None):
+    parameter = {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+    if explode is not None:
+        parameter["explode"] = explode
+    return parameter
+
+
+def openapi_document() -> dict:
+    search_parameters = [
+        _query_parameter(
+            "q",
+            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+            "The query, in Kavosh's query language.",
+            required=True,
+        ),
+        _query_parameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page."),
+        _query_parameter(
+            "per_page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "Results per page (default 10).",
+        ),
+        _query_parameter(
+            "source",
+            {"type": "array", "items": {"type": "string"}},
+            "Only these files (repeatable).",
+            explode=True,
+        ),
+        _query_parameter("section", {"type": "string"}, "Only this section and its subsections."),
+        _query_parameter("speaker", {"type": "string"}, "Only this speaker."),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kavosh",
+            "version": "1.0.0",
+            "description": "Passage-level full-text search with exact citations.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Search passages",
+                    "parameters": search_parameters,
+                    "responses": {"200": _json("Search", "Ranked passages"), **_errors(400, 503)},
+                }
+            },
+            "/api/passages/{id}": {
+                "get": {
+                    "summary": "One passage",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": _json("Passage", "The passage"), **_errors(404, 503)},
+                }
+            },
+            "/api/documents": {
+                "get": {
+                    "summary": "Documents and their metadata",
+                    "responses": {"200": _json("Documents", "Every document"), **_errors(503)},
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "summary": "Completions for a search box",
+                    "parameters": [_query_parameter("q", {"type": "string"}, "What was typed.")],
+                    "responses": {"200": _json("Suggest", "Completions"), **_errors(503)},
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "summary": "Index status",
+                    "responses": {
+                        "200": _json("Health", "Serving"),
+                        "503": _json("Health", "No usable index"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Citation": CITATION,
+                "Passage": PASSAGE,
+                "Result": RESULT,
+                "Facet": FACET,
+                "Search": SEARCH,
+                "Error": ERROR,
+                "Documents": DOCUMENTS,
+                "Suggest": SUGGEST,
+                "Health": HEALTH,
+            }
+        },
+    }
