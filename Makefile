@@ -4,36 +4,42 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-.PHONY: run test index lint bench bench-quick browser clean
+.PHONY: run test index lint bench browser clean
 
-run: $(STAMP) index
+run: $(VENV)/.run index
 	$(BIN)/kavosh serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser index
+test: $(VENV)/.test browser index
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app indexer tests bench
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-# Build the index only when there is none; `kavosh index` rebuilds it on demand.
-index: $(STAMP)
-	@$(BIN)/kavosh index --if-missing
+# Build the index only when there is none (`kavosh index` rebuilds on demand).
+# Exit status 3 means "built, some files skipped": the summary lists them.
+index: $(VENV)/.run
+	@$(BIN)/kavosh index --if-missing || [ $$? -eq 3 ]
 
-lint: $(STAMP)
+lint: $(VENV)/.test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app indexer tests bench
+	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]'
+bench: $(VENV)/.test
 	$(BIN)/python -m bench
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kavosh needs Python 3.11 or newer"'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kavosh needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
+
+# The app alone for `make run`; tests and benchmarks add their extras.
+$(VENV)/.run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@ $(VENV)/.run
 
 # The browser tests drive Debian's Chromium; install it where it is missing.
 browser:
