@@ -21,7 +21,11 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 @blueprint.get("/search")
 def search():
     results = get_service().search(**search_params(request.args))
-    return jsonify(results.to_dict())
+    response = jsonify(results.to_dict())
+    # Which index generation answered: lets a client (and the rebuild tests)
+    # tell that every answer comes from one complete generation.
+    response.headers["X-Kavosh-Generation"] = results.generation
+    return response
 
 
 @blueprint.get("/passages/<passage_id>")
