@@ -129,3 +129,91 @@ def settings_env(monkeypatch, tmp_path: Path) -> Path:
     instance.mkdir()
     monkeypatch.setenv("KAVOSH_INSTANCE_PATH", str(instance))
     return instance
+
+
+# -- the web app ----------------------------------------------------------------
+
+# Small vivid files the web tests search beside the seeds: one per format, and
+# one in Persian. Each holds words found nowhere else ("foghorn", "bollard",
+# "کتابخانه"), so a test can tell exactly which file answered.
+VIVID = {
+    "lighthouse.md": (
+        "# The Lighthouse Keeper's Log\n"
+        "\n"
+        "## Storms\n"
+        "\n"
+        "On the night of the great storm the foghorn sounded until dawn.\n"
+        "Ada Quill kept the lamp lit and counted forty gulls on the gallery.\n"
+        "\n"
+        "The second storm broke a window; the foghorn froze at midnight.\n"
+        "\n"
+        "## Supplies\n"
+        "\n"
+        "Paraffin, bread and matches came by boat every second Tuesday.\n"
+    ),
+    "harbour.html": (
+        "<!doctype html><html lang='en'><head><title>Harbour Master's Notes</title></head>"
+        "<body><h1>Harbour Master's Notes</h1>\n"
+        "<h2>Tides</h2>\n"
+        "<p>The spring tide covered the lowest bollard by noon.</p>\n"
+        "<h2>Ships</h2>\n"
+        "<p>The schooner Petrel tied up at the north bollard with a cargo of salt.</p>\n"
+        "</body></html>\n"
+    ),
+    "fa/library.txt": (
+        "# کتابخانه ملی\n"
+        "\n"
+        "کتابخانه ملی ایران در تهران است و هر روز صدها خواننده دارد.\n"
+        "\n"
+        "در کتابخانه نسخه‌های خطی قدیمی نگهداری می‌شود.\n"
+    ),
+}
+
+
+def copy_seeds(folder: Path) -> Path:
+    """The seeds and the vivid files in `folder`, ready to index."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for seed in SEEDS.iterdir():
+        if seed.is_file():
+            (folder / seed.name).write_bytes(seed.read_bytes())
+    for name, text in VIVID.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def web_corpus(tmp_path_factory) -> tuple[Path, Path]:
+    """The seeds plus `VIVID`, indexed once per session: (source folder, index folder).
+
+    Tests must not change it; a test that rebuilds builds its own (`fresh_corpus`).
+    """
+    root = tmp_path_factory.mktemp("web")
+    source_dir = copy_seeds(root / "corpus")
+    build_index(source_dir, root / "index")
+    return source_dir, root / "index"
+
+
+@pytest.fixture
+def fresh_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """Like `web_corpus`, but private to one test, which may edit and rebuild it."""
+    source_dir = copy_seeds(tmp_path / "corpus")
+    build_index(source_dir, tmp_path / "index")
+    return source_dir, tmp_path / "index"
+
+
+def make_app(source_dir: Path, index_dir: Path, **config):
+    """The real app over an index folder, as gunicorn would build it."""
+    from app import create_app
+
+    return create_app({"TESTING": True, "SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, **config})
+
+
+@pytest.fixture
+def app(settings_env, web_corpus):
+    return make_app(*web_corpus)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

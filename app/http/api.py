@@ -21,7 +21,11 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 @blueprint.get("/search")
 def search():
     results = get_service().search(**search_params(request.args))
-    response = jsonify(results.to_dict())
+    data = results.to_dict()
+    # The search core leaves `facets` empty when a query has nothing to rank
+    # (`-word` alone, a lone quote); the contract promises both keys.
+    data["facets"] = {"source": [], "section": [], **data["facets"]}
+    response = jsonify(data)
     # Which index generation answered: lets a client (and the rebuild tests)
     # tell that every answer comes from one complete generation.
     response.headers["X-Kavosh-Generation"] = results.generation

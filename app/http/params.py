@@ -3,12 +3,17 @@ API so both accept and refuse exactly the same things."""
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.datastructures import MultiDict
 
 from app.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 from indexer.errors import QueryError
 
 DEFAULT_PER_PAGE = 10
+# ASCII digits only: `int()` would also take "1_0", "０" (full width) and "٢",
+# which the OpenAPI contract's `integer` does not promise.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def search_params(args: MultiDict) -> dict:
@@ -35,14 +40,13 @@ def search_params(args: MultiDict) -> dict:
 
 
 def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None or raw.strip() == "":
+    raw = (args.get(name) or "").strip()
+    if not raw:
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
+    if not _WHOLE_NUMBER.fullmatch(raw):
         message = f"{name} must be a whole number from {low} to {high}"
-        raise QueryError(message, f"bad_{name}") from None
+        raise QueryError(message, f"bad_{name}")
+    value = int(raw)
     if not low <= value <= high:
         raise QueryError(f"{name} must be from {low} to {high}, not {value}", f"bad_{name}")
     return value
