@@ -1,0 +1,136 @@
+"""Kavosh over HTTP, as `make run` serves it: `kavosh index`, then
+`kavosh serve` (gunicorn) on a free loopback port, asked through
+`GET /api/search`.
+
+The server is started after `kavosh index` and timed apart from it: the
+time to its first answer includes gunicorn booting its workers and each
+worker opening the index.
+
+The build is the `kavosh index` command itself, in a child process, so its
+time and memory are what a user of the CLI sees. The server is stopped by its
+PID (SIGTERM lets gunicorn stop its workers).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+from bench.corpora import Corpus
+from bench.engines import BuildInfo, Engine, HttpTarget, package_version
+from bench.engines.kavosh_core import DOCUMENT_PAGE, best_passage_per_file, query_text
+from bench.http_load import HOST, Client, wait_until
+from bench.measure import children_peak_rss
+from bench.queries import Query
+from bench.typesense_server import free_port
+
+KAVOSH = Path(sys.executable).parent / "kavosh"
+# None serves with `kavosh serve`'s own default, exactly as `make run` does.
+WORKERS: int | None = None
+START_TIMEOUT = 60.0
+
+
+class KavoshHttp(Engine):
+    name = "kavosh-http"
+
+    def build(self, corpus: Corpus, workdir: Path) -> BuildInfo:
+        folder = workdir / "index"
+        self.env = {
+            **os.environ,
+            "KAVOSH_INDEX_DIR": str(folder),
+            "KAVOSH_SOURCE_DIR": str(corpus.kavosh_source),
+        }
+        index = subprocess.run(
+            [KAVOSH, "index", "--source", corpus.kavosh_source, "--index", folder],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if index.returncode not in (0, 3):
+            raise RuntimeError(f"kavosh index failed: {_last_line(index.stderr or index.stdout)}")
+        self.by_document = corpus.by_document
+        self.texts: dict[str, str] = {}
+        self.workdir = workdir
+        notes = {"workers": str(WORKERS or "default")}
+        # The largest waited-for child so far is `kavosh index`: its own peak.
+        figures = {"index_command_peak_rss": children_peak_rss()}
+        return BuildInfo([folder], notes, figures)
+
+    def search(self, query: Query, k: int) -> list[str]:
+        text = query_text(query)
+        if self.by_document:
+            return best_passage_per_file(lambda page: self._page(text, page), k)
+        answer = self.client.get_json(_path(text, 1, k))
+        self.texts.update((hit["id"], hit["text"]) for hit in answer["results"])
+        return [hit["id"] for hit in answer["results"]]
+
+    def text_of(self, result_id: str) -> str | None:
+        return self.texts.get(result_id)
+
+    def server_pid(self) -> int | None:
+        return self.server.pid if hasattr(self, "server") else None
+
+    def http_target(self) -> HttpTarget:
+        return HttpTarget(HOST, self.port, lambda query, k: _path(query_text(query), 1, k))
+
+    def versions(self) -> dict[str, str]:
+        return {"kavosh": package_version("kavosh"), "gunicorn": package_version("gunicorn")}
+
+    def close(self) -> None:
+        if hasattr(self, "client"):
+            self.client.close()
+        if hasattr(self, "server") and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(20)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+
+    def start(self) -> None:
+        """`kavosh serve` on a free port; ready when a search is answered."""
+        workdir = self.workdir
+        self.port = free_port()
+        command = [KAVOSH, "serve", "--host", HOST, "--port", str(self.port)]
+        if WORKERS:
+            command += ["--workers", str(WORKERS)]
+        self.log = workdir / "serve.log"
+        with open(self.log, "ab") as log:
+            self.server = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        self.client = Client(self.port)
+        wait_until(self._ready, START_TIMEOUT, f"kavosh serve (log: {self.log})")
+
+    def _ready(self) -> bool:
+        if self.server.poll() is not None:
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+            raise RuntimeError(f"kavosh serve exited ({self.server.returncode}): {tail[0]}")
+        try:
+            self.client.get_json(_path("kavosh", 1, 1))
+            return True
+        except (OSError, RuntimeError):
+            self.client.close()
+            return False
+
+    def _page(self, text: str, page: int) -> tuple[list[tuple[str, str]], int]:
+        answer = self.client.get_json(_path(text, page, DOCUMENT_PAGE))
+        hits = [(hit["id"], hit["citation"]["file"]) for hit in answer["results"]]
+        return hits, answer["total"]
+
+
+def _path(text: str, page: int, per_page: int) -> str:
+    query = urllib.parse.urlencode({"q": text, "page": page, "per_page": per_page})
+    return f"/api/search?{query}"
+
+
+def _last_line(output: str) -> str:
+    lines = output.strip().splitlines()
+    return lines[-1] if lines else "no output"
