@@ -1,0 +1,117 @@
+"""Kavosh's targets from issue #7, checked against one run's results.
+
+Each check says what was measured and, when a target is missed, by how much;
+why it was missed is for `bench/ANALYSIS.md`, written by a person. A target
+whose figures are missing (an engine failed or was not run) says so instead
+of passing or failing.
+"""
+
+from __future__ import annotations
+
+GB = 1024**3
+
+
+def check_targets(results: list[dict]) -> list[dict]:
+    find = _Finder(results)
+    return [
+        _at_least(
+            "Kavosh nDCG@10 on SciFact ≥ 0.70",
+            find("kavosh", "scifact", "relevance", "ndcg@10"),
+            0.70,
+        ),
+        _ratio_at_most(
+            "Kavosh HTTP p50 on WikiText-2 ≤ 2 × Typesense's",
+            find("kavosh-http", "wikitext", "latency", "p50_ms"),
+            find("typesense", "wikitext", "latency", "p50_ms"),
+            2.0,
+            "ms",
+        ),
+        _ratio_at_least(
+            "Kavosh HTTP RPS at 8 clients on WikiText-2 ≥ ½ × Typesense's",
+            find("kavosh-http", "wikitext", "rps", "8", "rps"),
+            find("typesense", "wikitext", "rps", "8", "rps"),
+            0.5,
+        ),
+        *(
+            _ratio_at_most(
+                f"in-process Kavosh {p} on {corpus} ≤ plain Whoosh's",
+                find("kavosh", corpus, "latency", f"{p}_ms"),
+                find("whoosh", corpus, "latency", f"{p}_ms"),
+                1.0,
+                "ms",
+            )
+            for corpus in ("scifact", "wikitext")
+            for p in ("p50", "p95")
+        ),
+        _ratio_at_most(
+            "`kavosh index` on WikiText-2 no slower than plain Whoosh's build",
+            find("kavosh-http", "wikitext", "build_seconds"),
+            find("whoosh", "wikitext", "build_seconds"),
+            1.0,
+            "s",
+        ),
+        _at_most(
+            "`kavosh index` peak memory on WikiText-2 < 1 GB",
+            find("kavosh-http", "wikitext", "figures", "index_command_peak_rss"),
+            GB,
+            lambda v: f"{v / 2**20:.0f} MB",
+        ),
+        *(
+            _at_least(
+                f"Kavosh known items found first on {corpus} ≥ 95%",
+                find("kavosh", corpus, "relevance", "known_item_ok"),
+                0.95,
+                "{:.1%}".format,
+            )
+            for corpus in ("wikitext", "seeds")
+        ),
+    ]
+
+
+class _Finder:
+    def __init__(self, results: list[dict]):
+        self.results = {(r["engine"], r["corpus"]): r for r in results if r["status"] == "ok"}
+
+    def __call__(self, engine: str, corpus: str, *keys: str):
+        value = self.results.get((engine, corpus))
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+
+def _verdict(target: str, measured: str, met: bool | None, miss: str = "") -> dict:
+    if met is None:
+        verdict = "not measured (an engine failed or was not run)"
+    else:
+        verdict = "met" if met else f"**missed** {miss}".strip()
+    return {"target": target, "measured": measured, "met": met, "verdict": verdict}
+
+
+def _at_least(target, value, bound, fmt=lambda v: f"{v:.3f}") -> dict:
+    if value is None:
+        return _verdict(target, "—", None)
+    return _verdict(target, fmt(value), value >= bound, f"by {fmt(bound - value)}")
+
+
+def _at_most(target, value, bound, fmt) -> dict:
+    if value is None:
+        return _verdict(target, "—", None)
+    return _verdict(target, fmt(value), value < bound, f"by {fmt(value - bound)}")
+
+
+def _ratio_at_most(target, ours, theirs, bound, unit) -> dict:
+    if ours is None or theirs is None or not theirs:
+        return _verdict(target, "—", None)
+    ratio = ours / theirs
+    measured = f"{ours:.2f} {unit} against {theirs:.2f} {unit} ({ratio:.2f}×)"
+    return _verdict(target, measured, ratio <= bound, f"by {ratio / bound:.2f}×")
+
+
+def _ratio_at_least(target, ours, theirs, bound) -> dict:
+    if ours is None or theirs is None or not theirs:
+        return _verdict(target, "—", None)
+    ratio = ours / theirs
+    measured = f"{ours:.0f} against {theirs:.0f} ({ratio:.2f}×)"
+    return _verdict(target, measured, ratio >= bound, f"by {bound / ratio:.2f}×" if ratio else "")
