@@ -41,9 +41,9 @@ $(VENV)/.test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $@ $(VENV)/.run
 
-# The browser tests drive Debian's Chromium; install it where it is missing.
+# The browser tests drive Debian's Chromium and the load tests wrk; install them where missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium
+	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || scripts/install-system-deps
 
 clean:
 	rm -rf $(VENV) instance/index

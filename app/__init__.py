@@ -15,11 +15,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from app.http import api, errors, headers, searcher, web
+    from app.http import api, errors, headers, limits, searcher, web
 
     searcher.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(web.blueprint)
     return app

@@ -87,7 +87,15 @@ def build_index(
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
-                _write_json(folder / MANIFEST, _manifest(name, source_dir, report))
+                manifest = _manifest(name, source_dir, report)
+                # Sizes let a reader tell a truncated or damaged generation
+                # before trusting it (see SearchService).
+                manifest["files"] = {
+                    p.name: p.stat().st_size
+                    for p in sorted(folder.iterdir())
+                    if p.is_file() and not p.name.endswith("WRITELOCK")
+                }
+                _write_json(folder / MANIFEST, manifest)
         except OSError as error:
             raise BuildError(
                 f"could not write the index in {index_dir}: {error.strerror or error}; "

@@ -66,9 +66,11 @@ def health():
         )
         response.status_code = 503
         return response
+    degraded = service.degraded
     return jsonify(
         {
-            "status": "ok",
+            "status": "degraded" if degraded else "ok",
+            **({"message": degraded} if degraded else {}),
             "generation": manifest["generation"],
             "passages": passages,
             "documents": manifest["documents"],

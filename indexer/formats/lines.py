@@ -155,14 +155,20 @@ def _finish(document: ParsedDocument, text: str) -> None:
 
 
 def _mark_front_matter(document: ParsedDocument, text: str) -> None:
-    """Short heading-less lines before the first prose are front matter."""
+    """Short heading-less lines before the first prose are front matter.
+
+    Front matter is names, dates, sites and subtitles: short lines that are
+    not sentences. The first block with a long line, or ending like a
+    sentence, is prose and ends the front matter.
+    """
     for block in document.blocks:
         if block.kind == "infobox":
             continue
         if block.kind != "paragraph" or block.section or block.speaker:
             break
-        raw = text[block.start : block.end]
-        if len(raw.split()) >= _SHORT_WORDS and raw.rstrip(" *_").endswith(_SENTENCE_END):
+        raw = text[block.start : block.end].rstrip(" *_\n")
+        longest_line = max(len(line.split()) for line in raw.splitlines() or [""])
+        if longest_line >= _SHORT_WORDS or raw.endswith((".", "!", "?", "…")):
             break
         block.kind = "front_matter"
 

@@ -1,0 +1,107 @@
+"""A real Kavosh server in a subprocess, for tests that need HTTP over a socket
+(the browser, load, and rebuild-while-serving tests).
+
+It runs gunicorn exactly as `kavosh serve` does, on a free loopback port, with
+the index and source folders given; its output is kept so a failing test can
+show what the server said.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """`with LiveServer(index_dir, source_dir) as server: server.get_json(path)`."""
+
+    def __init__(self, index_dir: Path, source_dir: Path, workers: int = 2):
+        self.index_dir = Path(index_dir)
+        self.source_dir = Path(source_dir)
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile("w+")
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> LiveServer:
+        env = {
+            **os.environ,
+            "KAVOSH_INDEX_DIR": str(self.index_dir),
+            "KAVOSH_SOURCE_DIR": str(self.source_dir),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--access-logfile",
+            "-",
+            "app:create_app()",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.output()}")
+            try:
+                status, _, _ = self.get("/api/health")
+                if status in (200, 503):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"the server did not answer in 30 s:\n{self.output()}")
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def get(self, path: str, headers: dict | None = None, timeout: float = 30):
+        """(status, headers, body bytes) of one GET on a fresh connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def get_json(self, path: str):
+        status, headers, body = self.get(path)
+        return status, headers, json.loads(body)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-5000:]
