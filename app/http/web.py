@@ -39,8 +39,8 @@ def highlighted(excerpt: str) -> Markup:
     return Markup(excerpt)
 
 
-@blueprint.get("/")
 @blueprint.get("/search")
+@blueprint.get("/")  # registered first, so url_for gives the canonical "/"
 def search_page():
     service = get_service()
     if not request.args.get("q", "").strip():
@@ -98,7 +98,9 @@ def _filter_url(name: str, value: str | None) -> str:
     return url_for("web.search_page") + "?" + urlencode(args, doseq=True)
 
 
-@blueprint.get("/source/<path:file>")
+# merge_slashes=False: "/source//etc/passwd" must be a 404, not a redirect to
+# "/source/etc/passwd" that a reader (or a scanner) would follow.
+@blueprint.get("/source/<path:file>", merge_slashes=False)
 def source(file: str):
     """A corpus file with numbered, linkable lines; cited lines highlighted."""
     service = get_service()
@@ -117,6 +119,7 @@ def source(file: str):
         cited=cited,
         title=titles[0] if titles else file,
         raw_url=source_url(file),
+        query=request.args.get("q", ""),
     )
 
 
