@@ -18,7 +18,7 @@ from indexer.chunker import Chunk, chunk_blocks
 from indexer.formats import detect_format, parse
 from indexer.metadata import describe, scripts
 from indexer.models import SECTION_SEPARATOR, Citation, Document, Passage
-from indexer.sentences import SentenceSplitter
+from indexer.sentences import TRAINING_CHARS, SentenceSplitter
 from indexer.sources import Skipped, SourceText, discover, read_source
 
 
@@ -54,7 +54,7 @@ def train_splitter(corpus: Corpus) -> SentenceSplitter:
     for source in corpus.sources:
         sample.append(source.text)
         size += len(source.text)
-        if size > 2_000_000:
+        if size > TRAINING_CHARS:
             break
     return SentenceSplitter("\n\n".join(sample))
 
