@@ -81,30 +81,40 @@ def decoded_text(root: Path, relative_path: str) -> str:
     return source.text
 
 
-def citation_problems(text: str, passage_text: str, citation: dict) -> list[str]:
-    """Why a citation does not hold its passage; empty when it does.
+class CitedFile:
+    """A decoded file, ready to check many citations into it.
 
-    The invariant: every word of the passage occurs in the cited lines, and
-    the character span lies inside those lines.
+    The invariant: every word of a passage occurs in the lines it cites, and
+    its character span lies inside those lines.
     """
-    lines = text.split("\n")
-    first, last = citation["line_start"], citation["line_end"]
-    if not 1 <= first <= last <= len(lines):
-        return [f"lines {first}–{last} outside a file of {len(lines)} lines"]
-    line_starts = [0]
-    for line in lines[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
-    low = line_starts[first - 1]
-    high = line_starts[last - 1] + len(lines[last - 1])
-    problems = []
-    if not low <= citation["char_start"] < citation["char_end"] <= high:
-        span = (citation["char_start"], citation["char_end"])
-        problems.append(f"chars {span} outside lines {first}–{last} ({low}, {high})")
-    cited = "\n".join(lines[first - 1 : last])
-    missing = sorted({word for word in WORD.findall(passage_text) if word not in cited})
-    if missing:
-        problems.append(f"words not in lines {first}–{last}: {missing[:10]}")
-    return problems
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+        self.line_starts = [0]
+        for line in self.lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+
+    def problems(self, passage_text: str, citation: dict) -> list[str]:
+        """Why `citation` does not hold `passage_text`; empty when it does."""
+        first, last = citation["line_start"], citation["line_end"]
+        if not 1 <= first <= last <= len(self.lines):
+            return [f"lines {first}–{last} outside a file of {len(self.lines)} lines"]
+        low = self.line_starts[first - 1]
+        high = self.line_starts[last - 1] + len(self.lines[last - 1])
+        problems = []
+        if not low <= citation["char_start"] < citation["char_end"] <= high:
+            span = (citation["char_start"], citation["char_end"])
+            problems.append(f"chars {span} outside lines {first}–{last} ({low}, {high})")
+        cited = "\n".join(self.lines[first - 1 : last])
+        missing = sorted({word for word in WORD.findall(passage_text) if word not in cited})
+        if missing:
+            problems.append(f"words not in lines {first}–{last}: {missing[:10]}")
+        return problems
+
+
+def citation_problems(text: str, passage_text: str, citation: dict) -> list[str]:
+    """`CitedFile(text).problems(…)`, for a single passage."""
+    return CitedFile(text).problems(passage_text, citation)
 
 
 @pytest.fixture(scope="session")
