@@ -1,0 +1,165 @@
+"""`kavosh index` as a user runs it: the summary, the exit status (0 indexed,
+3 files skipped, 1 failure), --strict, --if-missing, and where settings come
+from (flag, then KAVOSH_* environment, then defaults)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from indexer.generations import CURRENT
+from tests.conftest import PROJECT, SEEDS
+
+STORY = {"story.md": "# Story\n\nThe lighthouse keeper counted the ships every night.\n"}
+SUMMARY = re.compile(
+    r"^Indexed (?P<documents>[\d,]+) documents, (?P<passages>[\d,]+) passages, "
+    r"(?P<words>[\d,]+) words from (?P<source>.+) in \d+\.\d s\.$"
+)
+
+
+@pytest.fixture
+def kavosh(settings_env):
+    """Run `kavosh …` in-process; returns the click Result."""
+
+    def run(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(main, list(args), env=env)
+
+    return run
+
+
+def summary_of(output: str) -> re.Match:
+    match = SUMMARY.match(output.splitlines()[0])
+    assert match, output
+    return match
+
+
+class TestSummary:
+    def test_seeds_summary_and_exit_0(self, kavosh, tmp_path):
+        index_dir = tmp_path / "index"
+        result = kavosh("index", "--source", str(SEEDS), "--index", str(index_dir))
+        assert result.exit_code == 0, result.output
+        summary = summary_of(result.output)
+        assert (summary["documents"], summary["passages"], summary["source"]) == (
+            "2",
+            "46",
+            str(SEEDS),
+        )
+        assert result.output.splitlines()[1] == f"Generation gen-000001 is live in {index_dir}."
+        assert len(result.output.splitlines()) == 2
+
+    def test_as_a_real_subprocess(self, settings_env, tmp_path):
+        index_dir = tmp_path / "index"
+        done = subprocess.run(
+            [str(PROJECT / ".venv/bin/kavosh"), "index", "--source", str(SEEDS)]
+            + ["--index", str(index_dir)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert summary_of(done.stdout)["passages"] == "46"
+        assert "Traceback" not in done.stderr
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
+
+
+class TestExitStatus:
+    def test_3_when_files_are_skipped_each_listed_with_its_reason(
+        self, kavosh, write_corpus, tmp_path
+    ):
+        source = write_corpus({**STORY, "empty.txt": "", "legacy.txt": "café\n".encode("cp1252")})
+        result = kavosh("index", "--source", str(source), "--index", str(tmp_path / "index"))
+        assert result.exit_code == 3, result.output
+        assert result.output.splitlines()[2:] == [
+            "Warning: legacy.txt: not valid UTF-8: read as cp1252",
+            "Skipped 1 file(s):",
+            "  empty.txt: empty file",
+        ]
+        assert (tmp_path / "index" / CURRENT).exists()
+
+    def test_1_with_one_line_when_the_source_folder_is_missing(self, kavosh, tmp_path):
+        missing = tmp_path / "nowhere"
+        result = kavosh("index", "--source", str(missing), "--index", str(tmp_path / "index"))
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: source folder {missing} does not exist or is not a folder\n"
+        )
+
+    def test_1_with_one_line_as_a_real_subprocess(self, settings_env, tmp_path):
+        done = subprocess.run(
+            [str(PROJECT / ".venv/bin/kavosh"), "index", "--source", str(tmp_path / "nowhere")]
+            + ["--index", str(tmp_path / "index")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 1
+        assert done.stdout == ""
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("Error: source folder ")
+
+
+class TestStrict:
+    def test_a_skipped_file_fails_the_build_and_keeps_the_old_index(
+        self, kavosh, write_corpus, tmp_path
+    ):
+        source = write_corpus(STORY)
+        index_dir = tmp_path / "index"
+        assert kavosh("index", "--source", str(source), "--index", str(index_dir)).exit_code == 0
+        (source / "empty.txt").write_text("")
+        result = kavosh("index", "--strict", "--source", str(source), "--index", str(index_dir))
+        assert result.exit_code == 1
+        assert result.output == (
+            "Error: 1 file(s) could not be indexed (empty.txt); --strict keeps the previous index\n"
+        )
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
+        assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(".")) == [
+            CURRENT,
+            "gen-000001",
+        ]
+
+    def test_a_clean_corpus_passes(self, kavosh, write_corpus, tmp_path):
+        source = write_corpus(STORY)
+        result = kavosh("index", "--strict", "--source", str(source), "--index", str(tmp_path))
+        assert result.exit_code == 0, result.output
+
+
+class TestIfMissing:
+    def test_builds_only_when_there_is_no_index(self, kavosh, write_corpus, tmp_path):
+        source = write_corpus(STORY)
+        index_dir = tmp_path / "index"
+        args = ("index", "--if-missing", "--source", str(source), "--index", str(index_dir))
+        first = kavosh(*args)
+        assert first.exit_code == 0 and summary_of(first.output)["documents"] == "1"
+        second = kavosh(*args)
+        assert second.exit_code == 0
+        assert second.output == f"Index present in {index_dir} (gen-000001).\n"
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
+
+
+class TestSettingsPrecedence:
+    def test_flag_beats_environment(self, kavosh, write_corpus, tmp_path):
+        from_env = write_corpus(STORY, folder="from-env")
+        from_flag = write_corpus({"a.md": "One.\n", "b.md": "Two.\n"}, folder="from-flag")
+        env = {"KAVOSH_SOURCE_DIR": str(from_env), "KAVOSH_INDEX_DIR": str(tmp_path / "ix")}
+        result = kavosh("index", "--source", str(from_flag), env=env)
+        assert result.exit_code == 0, result.output
+        assert summary_of(result.output)["source"] == str(from_flag)
+        assert (tmp_path / "ix" / CURRENT).exists()
+
+    def test_environment_beats_defaults(self, kavosh, write_corpus, tmp_path):
+        from_env = write_corpus(STORY, folder="from-env")
+        env = {"KAVOSH_SOURCE_DIR": str(from_env), "KAVOSH_INDEX_DIR": str(tmp_path / "ix")}
+        result = kavosh("index", env=env)
+        assert result.exit_code == 0, result.output
+        assert summary_of(result.output)["source"] == str(from_env)
+        assert f"is live in {tmp_path / 'ix'}." in result.output
+
+    def test_defaults_are_the_seeds_and_the_instance_index(self, kavosh, settings_env):
+        result = kavosh("index")
+        assert result.exit_code == 0, result.output
+        assert summary_of(result.output)["source"] == str(SEEDS)
+        assert f"is live in {settings_env / 'index'}." in result.output
