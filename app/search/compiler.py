@@ -9,9 +9,15 @@ exact match always outranks a fuzzy one. Synonyms widen a group. Adjacent
 content words add proximity bonuses (a phrase with slop), so words close
 together rank above words far apart.
 
-Short queries (up to `ALL_WORDS_LIMIT` content words) also get an all-words
-query: the service ranks passages holding every word first, then the rest,
-so no query dead-ends because one word is missing.
+Short queries (up to `ALL_WORDS_LIMIT` content words) are ranked in tiers,
+as Meilisearch's "words" then "typo" rules do: passages holding every word in
+its own form first, then every word allowing typos, then the rest by score,
+so no query dead-ends because one word is missing, and an exact match is never
+buried under fuzzy ones. A passage whose section heading holds every content
+word gets a bonus, so naming a heading finds the passages under it.
+
+Field clauses (`section:`, `source:`, `speaker:`, `title:`) are filters: with
+other words, a passage must pass the filter *and* match one of the words.
 """
 
 from __future__ import annotations
@@ -30,10 +36,11 @@ from whoosh.query import (
     Term,
 )
 
+from app.search.highlight import Marks
 from app.search.querylang import Clause
 from app.search.synonyms import Synonyms
 from app.search.vocabulary import Vocabulary
-from indexer.analysis import EXACT_MARK, compound_forms, exact_term, fold, stem, words
+from indexer.analysis import compound_forms, exact_term, fold, stem, words
 
 TITLE_WEIGHT = 0.5
 SECTION_WEIGHT = 0.7
@@ -42,6 +49,8 @@ EXACT_WEIGHT = 0.3
 FUZZY_WEIGHT = 0.4
 PHRASE_WEIGHT = 1.0
 BIGRAM_WEIGHT = 0.3
+HEADING_WEIGHT = 2.0
+FUNCTION_PAIR_WEIGHT = 0.3
 ALL_WORDS_LIMIT = 4
 MAX_CLAUSES = 64
 PREFIX_EXPANSIONS = 64
@@ -61,14 +70,30 @@ class Compiled:
     """The queries for one search, and what the highlighter should mark."""
 
     ranked: object  # every passage that matches, scored
-    all_words: object | None  # the subset holding every content word, or None
+    # Subsets of `ranked` to list first, best tier first (see the module docstring).
+    tiers: list = field(default_factory=list)
     # Passages to leave out (-word, NOT word). Applied as a search mask: Whoosh's
     # AndNot miscounts when results are grouped for facets.
     excluded: object | None = None
-    highlight: set[str] = field(default_factory=set)
+    marks: Marks = field(default_factory=Marks)
     words: list[str] = field(default_factory=list)  # plain content words, folded
     notes: list[str] = field(default_factory=list)
     empty: bool = False
+
+    @property
+    def highlight(self) -> set[str]:
+        return self.marks.terms
+
+
+@dataclass
+class _Group:
+    """One plain word's query, the same without typo variants, and its word."""
+
+    query: object
+    strict: object
+    folded: str
+    is_content: bool
+    marks: Marks
 
 
 class QueryCompiler:
@@ -78,53 +103,74 @@ class QueryCompiler:
         self.sources = sources
 
     def compile(self, clauses: list[Clause]) -> Compiled:
-        compiled = Compiled(ranked=NullQuery, all_words=None)
+        compiled = Compiled(ranked=NullQuery)
         if len(clauses) > MAX_CLAUSES:
             compiled.notes.append(f"Only the first {MAX_CLAUSES} terms were searched.")
             clauses = clauses[:MAX_CLAUSES]
-        should, must, must_not, content, sequence = [], [], [], [], []
+        filters, must, must_not, sequence = [], [], [], []
+        should: list[_Group] = []
         plain = [(i, c) for i, c in enumerate(clauses) if _is_plain(c)]
-        plain_groups, synonym_bonus = self._plain_groups([c for _, c in plain], compiled)
+        plain_groups, synonym_bonus = self._plain_groups([c for _, c in plain])
         plain_by_index = dict(zip((i for i, _ in plain), plain_groups, strict=True))
         for index, clause in enumerate(clauses):
-            if index in plain_by_index:
-                for query, folded, is_content in plain_by_index[index]:
-                    if clause.occur == "must_not":
-                        must_not.append(self._in_text(folded))
-                        continue
-                    target = should if clause.occur == "should" else must
-                    target.append(query)
-                    if clause.occur == "should" and is_content:
-                        content.append(query)
-                    sequence.append(folded)
+            if clause.field:
+                query = self.field_filter(clause)
+                (must_not if clause.occur == "must_not" else filters).append(query)
                 continue
-            query = self._special(clause, compiled)
-            {"should": should, "must": must, "must_not": must_not}[clause.occur].append(query)
-            if clause.occur == "should":
-                content.append(query)
-        if not content:
-            content = list(should)
-        if not content and not must:
+            if index not in plain_by_index:
+                marks = Marks()
+                query = self._special(clause, marks)
+                plain_by_index[index] = [_Group(query, query, "", True, marks)]
+            for group in plain_by_index[index]:
+                if clause.occur == "must_not":
+                    must_not.append(self._in_text(group.folded) if group.folded else group.query)
+                    continue
+                if group.folded:
+                    sequence.append(group.folded)
+                if clause.occur == "must":
+                    must.append(group)
+                else:
+                    should.append(group)
+        content = [g for g in should if g.is_content] or should
+        # Function words rank (and are marked) only when nothing else would.
+        for group in must + content:
+            compiled.marks.update(group.marks)
+        if not content and not must and not filters:
             compiled.empty = True
             return compiled
         compiled.words = [w for w in sequence if w not in STOPWORDS]
-        bonus = self._proximity(compiled.words) + synonym_bonus
-        ranked = Or(content + bonus) if content else None
+        bonus = self._proximity(sequence) + synonym_bonus + self._heading(compiled.words)
+        ranked = Or([g.query for g in content] + bonus) if content else None
         if must:
-            ranked = AndMaybe(And(must), ranked) if ranked else And(must)
-        if 2 <= len(content) <= ALL_WORDS_LIMIT:
-            everything = And(must + content)
-            compiled.all_words = AndMaybe(everything, Or(bonus)) if bonus else everything
+            required = And([g.query for g in must])
+            ranked = AndMaybe(required, ranked) if ranked else required
+        if filters:
+            ranked = And(filters + [ranked]) if ranked else And(filters)
+        compiled.tiers = self._tiers(filters, must, content, bonus)
         if must_not:
             compiled.excluded = Or(must_not)
         compiled.ranked = ranked
         return compiled
 
+    def _tiers(self, filters: list, must: list[_Group], content: list[_Group], bonus: list):
+        """All words in their own forms, then all words allowing typos (see the
+        module docstring). None for long queries, whose words are rarely all in
+        one passage, so their ranking is BM25F's alone."""
+        if not content or len(content) > ALL_WORDS_LIMIT:
+            return []
+        groups = must + content
+        tiers = []
+        if any(g.strict is not g.query for g in groups):
+            tiers.append(And(filters + [g.strict for g in groups]))
+        if len(groups) >= 2:
+            tiers.append(And(filters + [g.query for g in groups]))
+        return [AndMaybe(tier, Or(bonus)) if bonus else tier for tier in tiers]
+
     # -- plain words, with synonyms -------------------------------------------------
 
-    def _plain_groups(self, clauses: list[Clause], compiled: Compiled):
-        """For each plain clause, its [(query, folded word, is content)], and
-        the extra queries that multi-word synonyms add.
+    def _plain_groups(self, clauses: list[Clause]):
+        """For each plain clause, its word groups, and the extra queries that
+        multi-word synonyms add.
 
         A one-word synonym ("TV") widens that word's group to its alternatives.
         A run of words that is a synonym member ("Worker-communist Party of
@@ -133,38 +179,45 @@ class QueryCompiler:
         """
         flat = [(ci, w) for ci, c in enumerate(clauses) for w in words(c.text)]
         sequence = [w for _, w in flat]
-        result: list[list] = [[] for _ in clauses]
+        result: list[list[_Group]] = [[] for _ in clauses]
         extras = []
         skip_synonyms_until = 0
         for position, (clause_index, word) in enumerate(flat):
             found = self.synonyms.find(sequence, position)
             if found and position >= skip_synonyms_until:
                 length, group = found
-                alternatives = Or([self._member(member, compiled) for member in group])
+                marks = Marks()
+                alternatives = Or([self._member(member, marks) for member in group])
                 if length == 1:
-                    result[clause_index].append((alternatives, word, True))
+                    result[clause_index].append(
+                        _Group(alternatives, alternatives, word, True, marks)
+                    )
                     continue
                 extras.append(alternatives)
                 skip_synonyms_until = position + length
-            query = self._word(word, compiled, expand=True)
-            result[clause_index].append((query, word, word not in STOPWORDS))
+            marks = Marks()
+            query, strict = self._word(word, marks, expand=True)
+            is_content = word not in STOPWORDS
+            result[clause_index].append(_Group(query, strict, word, is_content, marks))
         return result, extras
 
-    def _member(self, member: tuple[str, ...], compiled: Compiled):
+    def _member(self, member: tuple[str, ...], marks: Marks):
         if len(member) == 1:
-            return self._word(member[0], compiled, expand=False)
-        return self._phrase(list(member), compiled, exact=False)
+            return self._word(member[0], marks, expand=False)[0]
+        return self._phrase(list(member), marks, exact=False)
 
-    def _word(self, folded: str, compiled: Compiled, expand: bool, fuzzy: int | None = None):
+    def _word(self, folded: str, marks: Marks, expand: bool, fuzzy: int | None = None):
+        """A word group: (query with typo variants, query without them)."""
         same, parts = compound_forms(folded)
         if parts:
-            terms = [self._fields(stem(form), compiled) for form in same]
-            return Or(terms + [self._phrase(parts, compiled, exact=False)])
-        exact = [self._fields(stem(form), compiled) for form in same]
+            terms = [self._fields(stem(form), marks) for form in same]
+            query = Or(terms + [self._phrase(parts, marks, exact=False)])
+            return query, query
+        exact = [self._fields(stem(form), marks) for form in same]
         marker = exact_term(folded)
         if marker:
             exact.append(Term("text", marker, boost=EXACT_WEIGHT))
-            compiled.highlight.add(marker)
+            marks.terms.add(marker)
         query = Or(exact) if len(exact) > 1 else exact[0]
         if fuzzy is not None:
             variants = self.vocabulary.near(folded, fuzzy)
@@ -172,17 +225,17 @@ class QueryCompiler:
             variants = self.vocabulary.variants(folded) if expand else []
         stems = {self.vocabulary.stems[v] for v in variants} - {stem(folded)}
         if not stems:
-            return query
-        fuzzy_query = Or([self._fields(s, compiled) for s in sorted(stems)], boost=FUZZY_WEIGHT)
-        return DisjunctionMax([query, fuzzy_query])
+            return query, query
+        fuzzy_query = Or([self._fields(s, marks) for s in sorted(stems)], boost=FUZZY_WEIGHT)
+        return DisjunctionMax([query, fuzzy_query]), query
 
     def _in_text(self, folded: str):
         """A word in the passage text itself: what `-word` excludes."""
         same, parts = compound_forms(folded)
         return Or([Term("text", stem(form)) for form in same])
 
-    def _fields(self, term: str, compiled: Compiled):
-        compiled.highlight.add(term)
+    def _fields(self, term: str, marks: Marks):
+        marks.terms.add(term)
         return Or(
             [
                 Term("text", term),
@@ -192,42 +245,42 @@ class QueryCompiler:
             ]
         )
 
-    def _phrase(self, folded_words: list[str], compiled: Compiled, exact: bool, slop: int = 1):
-        """A phrase over word parts; `exact` matches exact forms, not just stems."""
+    def _phrase(self, folded_words: list[str], marks: Marks, exact: bool, slop: int = 1):
+        """A phrase over word parts; `exact` matches exact forms, not just stems.
+
+        Only the phrase's own occurrences are marked, not each word anywhere.
+        """
         terms = []
         for word in folded_words:
             same, parts = compound_forms(word)
             for part in parts or same[:1]:
                 marker = exact_term(part) if exact else None
                 terms.append(marker or stem(part))
-        # Function words are marked only where the reader asked for the phrase.
-        marked = [t for t in terms if exact or t.removeprefix(EXACT_MARK) not in STOPWORDS]
-        compiled.highlight.update(marked)
-        compiled.highlight.update(stem(t.removeprefix(EXACT_MARK)) for t in marked)
         if len(terms) == 1:
+            marks.terms.add(terms[0])
             return Term("text", terms[0])
+        marks.phrases.append((tuple(terms), slop))
         return Phrase("text", terms, slop=slop)
 
     # -- phrases, prefixes, fuzzy words and fields ----------------------------------
 
-    def _special(self, clause: Clause, compiled: Compiled):
-        if clause.field:
-            return self.field_filter(clause)
+    def _special(self, clause: Clause, marks: Marks):
+        """A phrase, a prefix or an explicitly fuzzy word (`word~1`)."""
         folded = words(clause.text)
         if not folded:
             return NullQuery
         if clause.phrase:
-            return self._phrase(folded, compiled, exact=True)
+            return self._phrase(folded, marks, exact=True)
         if clause.prefix:
-            return self._prefix(folded[-1], compiled)
-        return Or([self._word(w, compiled, expand=False, fuzzy=clause.fuzzy) for w in folded])
+            return self._prefix(folded[-1], marks)
+        return Or([self._word(w, marks, expand=False, fuzzy=clause.fuzzy)[0] for w in folded])
 
-    def _prefix(self, folded: str, compiled: Compiled):
+    def _prefix(self, folded: str, marks: Marks):
         forms = self.vocabulary.completions(folded, limit=PREFIX_EXPANSIONS)
         stems = sorted({self.vocabulary.stems[f] for f in forms})
         if not stems:
             return NullQuery
-        return Or([self._fields(s, compiled) for s in stems])
+        return Or([self._fields(s, marks) for s in stems])
 
     def field_filter(self, clause: Clause):
         value = clause.text.strip()
@@ -247,17 +300,33 @@ class QueryCompiler:
         return Or(options)
 
     def _proximity(self, sequence: list[str]) -> list:
-        """Bonuses for content words that stand together in the passage."""
-        if len(sequence) < 2:
-            return []
-        stems = [stem(fold(w)) for w in sequence]
-        bonus = [Phrase("text", stems, slop=2, boost=PHRASE_WEIGHT)]
+        """Bonuses for content words that stand together in the passage, and
+        for a content word beside the function word the reader put next to it
+        ("nominated *themselves*", "*to* Shuras"): function words do not rank
+        alone, but they tell which of two passages says it the reader's way."""
+        pairs = [
+            Phrase("text", [stem(a), stem(b)], boost=FUNCTION_PAIR_WEIGHT)
+            for a, b in zip(sequence, sequence[1:], strict=False)
+            if (a in STOPWORDS) != (b in STOPWORDS)
+        ]
+        content = [w for w in sequence if w not in STOPWORDS]
+        if len(content) < 2:
+            return pairs
+        stems = [stem(fold(w)) for w in content]
+        bonus = pairs + [Phrase("text", stems, slop=2, boost=PHRASE_WEIGHT)]
         if len(stems) >= 3:
             bonus += [
                 Phrase("text", [a, b], slop=3, boost=BIGRAM_WEIGHT)
                 for a, b in zip(stems, stems[1:], strict=False)
             ]
         return bonus
+
+    def _heading(self, content: list[str]) -> list:
+        """A bonus for passages whose section heading holds every content word."""
+        stems = [stem(form) for word in content for form in compound_forms(word)[0][:1]]
+        if not stems or len(stems) > ALL_WORDS_LIMIT:
+            return []
+        return [And([Term("section", s) for s in stems], boost=HEADING_WEIGHT)]
 
 
 def _is_plain(clause: Clause) -> bool:

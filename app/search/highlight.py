@@ -4,12 +4,15 @@ wrapped in `<mark>` and every other character HTML-escaped.
 Words are found in the *original* text with the indexer's word pattern and
 compared by their index terms (stem, exact form, compound parts), so stemmed,
 fuzzy and synonym matches are marked, and so is Persian typed with Arabic
-letters, while the reader sees the text as it was written.
+letters, while the reader sees the text as it was written. A phrase is marked
+only where it occurs as a phrase: `"I oppose all"` marks those three words,
+not every "I" in the passage.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from html import escape
 
 from indexer.analysis import WORD_PATTERN, compound_forms, exact_term, fold, stem
@@ -18,28 +21,79 @@ EXCERPT_CHARS = 280
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 
 
-def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Character spans of the words of `text` whose index terms are in `terms`."""
-    spans = []
+@dataclass
+class Marks:
+    """What to mark: index terms matched anywhere, and phrases of terms
+    (each with its slop: the largest position step between two of its words)."""
+
+    terms: set[str] = field(default_factory=set)
+    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    def update(self, other: Marks) -> None:
+        self.terms |= other.terms
+        self.phrases += [p for p in other.phrases if p not in self.phrases]
+
+
+Span = tuple[int, int]
+
+
+def matched_spans(text: str, marks: Marks | set[str]) -> list[Span]:
+    """Character spans of the words of `text` that the query matched, in order."""
+    if not isinstance(marks, Marks):
+        marks = Marks(terms=set(marks))
+    positions = _positions(text)
+    spans = {span for span, terms in positions if terms & marks.terms}
+    for phrase, slop in marks.phrases:
+        spans.update(_phrase_spans(positions, phrase, slop))
+    return sorted(spans)
+
+
+def _positions(text: str) -> list[tuple[Span, set[str]]]:
+    """The index positions of `text`, as the analysis chain numbers them: a
+    compound word takes one position per part. Each carries the span of its
+    whole word and the terms the index holds there."""
+    positions = []
     for match in WORD_PATTERN.finditer(text):
         folded = fold(match.group())
         same, parts = compound_forms(folded)
-        forms = same + parts
-        if any(stem(f) in terms or exact_term(f) in terms for f in forms):
-            spans.append(match.span())
-    return spans
+        whole = {t for f in same for t in (stem(f), exact_term(f)) if t}
+        for offset, part in enumerate(parts or [None]):
+            terms = set(whole) if offset == 0 else set()
+            if part is not None:
+                terms |= {t for t in (stem(part), exact_term(part)) if t}
+            positions.append((match.span(), terms))
+    return positions
 
 
-def excerpt(text: str, terms: set[str], limit: int = EXCERPT_CHARS) -> str:
+def _phrase_spans(positions, phrase: tuple[str, ...], slop: int) -> list[Span]:
+    """Spans of each occurrence of `phrase`, its words in order, each at most
+    `slop` positions after the one before (Whoosh's phrase semantics)."""
+    found = []
+    for start, (_, terms) in enumerate(positions):
+        if phrase[0] not in terms:
+            continue
+        chain, at = [start], start
+        for term in phrase[1:]:
+            window = range(at + 1, min(at + 1 + slop, len(positions)))
+            at = next((i for i in window if term in positions[i][1]), -1)
+            if at < 0:
+                break
+            chain.append(at)
+        if len(chain) == len(phrase):
+            found.extend(positions[i][0] for i in chain)
+    return found
+
+
+def excerpt(text: str, marks: Marks | set[str], limit: int = EXCERPT_CHARS) -> str:
     """HTML for the part of `text` that best shows why it matched."""
-    spans = matched_spans(text, terms)
+    spans = matched_spans(text, marks)
     start, end = _window(text, spans, limit)
     return _render(text, spans, start, end)
 
 
-def mark(text: str, terms: set[str]) -> str:
+def mark(text: str, marks: Marks | set[str]) -> str:
     """HTML for all of `text`, matched words marked."""
-    return _render(text, matched_spans(text, terms), 0, len(text))
+    return _render(text, matched_spans(text, marks), 0, len(text))
 
 
 def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, int]:

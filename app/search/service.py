@@ -4,7 +4,9 @@
 It keeps one Whoosh searcher open on the live index generation and checks the
 generation pointer on every call (one small file read), so a `kavosh index`
 run takes effect at the next request without a restart; the old searcher is
-closed when the new one is in place. Answers are cached per generation.
+closed when the new one is in place. The synonyms file is checked the same way
+(its modification time), so editing it needs neither a rebuild nor a restart.
+Answers are cached per generation and synonyms version.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from whoosh import scoring, sorting
 from whoosh.query import And, Or
 
 from app.search.compiler import Compiled, QueryCompiler
-from app.search.highlight import excerpt
+from app.search.highlight import Marks, excerpt
 from app.search.querylang import Clause, parse
 from app.search.results import FacetValue, Hit, Results
 from app.search.synonyms import Synonyms
@@ -32,12 +34,14 @@ from indexer.build import DOCUMENTS, VOCABULARY
 from indexer.errors import IndexCorruptError, NoIndexError, QueryError
 from indexer.generations import GenerationStore
 from indexer.models import Citation
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema import SCHEMA_VERSION, TEXT_FIELDS
 
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 FACET_LIMIT = 20
+# Searched fields besides the passage text (whose words the vocabulary holds).
+METADATA_FIELDS = [name for name in TEXT_FIELDS if name != "text"]
 
 
 def _weighting():
@@ -71,6 +75,7 @@ class SearchService:
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.RLock()
         self._generation: _Generation | None = None
+        self._synonyms_stamp: tuple | None = None
 
     # -- the generation ----------------------------------------------------------
 
@@ -80,11 +85,13 @@ class SearchService:
         with self._lock:
             current = self._generation
             if current is not None and current.name == name:
+                self._refresh_synonyms(current)
                 return current
             if name is None:
                 raise NoIndexError(self.store.root)
             opened = self._open(self.store.current())
             self._generation = opened
+            self._synonyms_stamp = self._synonyms_signature()
             self._cache.clear()
             if current is not None:
                 current.close()
@@ -102,6 +109,8 @@ class SearchService:
             searcher = index.searcher(weighting=_weighting())
             documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
             vocabulary = Vocabulary(json.loads((folder / VOCABULARY).read_text("utf-8")))
+            reader = searcher.reader()
+            vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
         except IndexCorruptError:
             raise
         except Exception as error:  # any unreadable file means the generation is unusable
@@ -120,6 +129,21 @@ class SearchService:
             compiler=QueryCompiler(vocabulary, synonyms, sources),
             vocabulary=vocabulary,
         )
+
+    def _synonyms_signature(self) -> tuple | None:
+        try:
+            stat = Path(self.synonyms_file).stat() if self.synonyms_file else None
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size) if stat else None
+
+    def _refresh_synonyms(self, generation: _Generation) -> None:
+        """Reload the synonyms file when it changed (or appeared, or went away)."""
+        stamp = self._synonyms_signature()
+        if stamp != self._synonyms_stamp:
+            generation.compiler.synonyms = Synonyms.load(self.synonyms_file)
+            self._synonyms_stamp = stamp
+            self._cache.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -190,8 +214,8 @@ class SearchService:
         )
         total = len(ranked)
         ordered = [(hit.docnum, hit.score) for hit in ranked]
-        if compiled.all_words is not None and total:
-            ordered = _all_words_first(searcher, compiled, restrict, end, ordered)
+        if compiled.tiers and total:
+            ordered = _tiered(searcher, compiled, restrict, end, ordered)
         window = ordered[(page - 1) * per_page : end]
         hits = [
             _hit(searcher.stored_fields(docnum), score, rank, compiled)
@@ -271,21 +295,24 @@ def _check(query: str, page: int, per_page: int) -> None:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", code="bad_per_page")
 
 
-def _all_words_first(searcher, compiled: Compiled, restrict, end: int, ordered):
-    """Passages holding every content word first, each tier by score."""
-    complete = searcher.search(
-        compiled.all_words, limit=end, filter=restrict, mask=compiled.excluded
-    )
-    first = [(hit.docnum, hit.score) for hit in complete]
-    if len(first) >= end:
-        return first
-    seen = {docnum for docnum, _ in first}
+def _tiered(searcher, compiled: Compiled, restrict, end: int, ordered):
+    """The ranking in tiers (all words exactly, all words, the rest), each
+    tier by score. Every tier is a subset of `ordered`, so totals hold."""
+    first: list = []
+    seen: set[int] = set()
+    for tier in compiled.tiers:
+        for hit in searcher.search(tier, limit=end, filter=restrict, mask=compiled.excluded):
+            if hit.docnum not in seen:
+                seen.add(hit.docnum)
+                first.append((hit.docnum, hit.score))
+        if len(first) >= end:
+            return first[:end]
     return first + [(d, s) for d, s in ordered if d not in seen]
 
 
 def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hit:
     text = fields["text"]
-    terms = compiled.highlight if compiled else set()
+    marks = compiled.marks if compiled else Marks()
     return Hit(
         id=fields["id"],
         rank=rank,
@@ -296,7 +323,7 @@ def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hi
         speaker=fields.get("speaker"),
         kind=fields["kind"],
         text=text,
-        excerpt=excerpt(text, terms),
+        excerpt=excerpt(text, marks),
         citation=Citation(**fields["citation"]),
     )
 
@@ -315,9 +342,20 @@ def _suggestion(query: str, compiled: Compiled, vocabulary: Vocabulary) -> str |
         correction = vocabulary.correction(word)
         if correction and correction != word:
             pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.I)
-            suggestion, count = pattern.subn(correction, suggestion)
+            suggestion, count = pattern.subn(
+                lambda typed, c=correction: _same_case(typed.group(), c), suggestion
+            )
             changed = changed or count > 0
     return suggestion if changed else None
+
+
+def _same_case(typed: str, correction: str) -> str:
+    """`correction` written the way the reader wrote the word: HEKMAT, Hekmat, hekmat."""
+    if typed.isupper() and len(typed) > 1:
+        return correction.upper()
+    if typed[:1].isupper():
+        return correction[:1].upper() + correction[1:]
+    return correction
 
 
 def _retimed(results: Results, started: float) -> Results:

@@ -66,6 +66,11 @@ class Vocabulary:
             if key:
                 self._by_skeleton[key].append(form)
 
+    def know(self, stems) -> None:
+        """Count `stems` as known words too (headings, titles, speakers), so
+        "did you mean" does not correct a word the index holds elsewhere."""
+        self.known_stems.update(stems)
+
     def __contains__(self, form: str) -> bool:
         return form in self.stems
 
