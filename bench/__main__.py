@@ -9,6 +9,7 @@ python -m bench --quick --output /tmp/out   # leave the committed results alone
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     date = datetime.now(UTC).isoformat(timespec="seconds")
+    load_before = os.getloadavg()
     results = runner.run(plan, log=lambda line: print(line, flush=True))
     meta = {
         "date": date,
@@ -54,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "corpora": corpora,
         "engines": engines,
         "wall_seconds": round(time.monotonic() - started, 1),
+        # Other work on the machine skews timings; the load average shows it.
+        "load_average": {
+            "before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()],
+        },
     }
     record = report.write(results, args.output, meta)
     failed = sum(r["status"] != "ok" for r in results)

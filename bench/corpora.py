@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ SCIFACT = DATA / "scifact"
 WIKITEXT = DATA / "wikitext-2"
 SEEDS = REPO / "seeds"
 CORPORA = ("scifact", "wikitext", "seeds")
+ORDER_SEED = 7
 
 # The --quick corpus: the judged abstracts of the quick queries plus this many
 # others, so `make test` builds every engine in seconds, not minutes.
@@ -74,13 +76,19 @@ def load(name: str, workdir: Path, *, quick: bool = False) -> Corpus:
 
 
 def scifact_queries() -> dict[str, str]:
-    """The 300 test claims, by query id, in the order of the judgments file."""
+    """The 300 test claims, by query id, in a fixed shuffled order.
+
+    Shuffled so that any prefix is a random sample: an engine stopped by its
+    time limit part-way is still judged on a fair sample of the claims.
+    """
     texts = {}
     with open(SCIFACT / "queries.jsonl", encoding="utf-8") as handle:
         for line in handle:
             query = json.loads(line)
             texts[query["_id"]] = query["text"]
-    return {qid: texts[qid] for qid in scifact_qrels()}
+    order = list(scifact_qrels())
+    random.Random(ORDER_SEED).shuffle(order)
+    return {qid: texts[qid] for qid in order}
 
 
 def training_claims() -> dict[str, str]:
@@ -109,7 +117,8 @@ def load_scifact(workdir: Path, *, quick: bool = False) -> Corpus:
     if quick:
         from bench.queries import QUICK_QUERIES
 
-        judged = {did for qid in list(qrels)[:QUICK_QUERIES] for did in qrels[qid]}
+        quick_ids = list(scifact_queries())[:QUICK_QUERIES]
+        judged = {did for qid in quick_ids for did in qrels[qid]}
         extra = {unit.id for unit in units[:QUICK_EXTRA_DOCUMENTS]}
         units = [unit for unit in units if unit.id in judged or unit.id in extra]
     source = Path(workdir) / ("scifact-quick" if quick else "scifact") / "corpus"

@@ -30,10 +30,13 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     return {f"p{p}_ms": round(float(v), 3) for p, v in zip(PERCENTILES, values, strict=True)}
 
 
-def timed(call: Callable, items: Iterable) -> tuple[list[float], list]:
-    """Call `call(item)` for each item, one at a time, timing each call alone."""
+def timed(call: Callable, items: Iterable, deadline: float) -> tuple[list[float], list]:
+    """Call `call(item)` for each item, one at a time, timing each call alone;
+    stop early once the wall clock passes `deadline` (`time.time()`)."""
     seconds, answers = [], []
     for item in items:
+        if time.time() > deadline:
+            break
         started = time.perf_counter()
         answers.append(call(item))
         seconds.append(time.perf_counter() - started)

@@ -117,6 +117,8 @@ def query_sets(corpus: Corpus, *, quick: bool = False, warmup: int = 20) -> Quer
     if quick:
         counts = {kind: max(2, count // 10) for kind, count in counts.items()}
     timed = drawer.draw(counts)
+    # Mixed, so that a run cut short by its time limit has every kind.
+    random.Random(SEED).shuffle(timed)
     warm = drawer.draw({"words": warmup}, prefix="warmup-")
     return QuerySets(timed, warm, load)
 

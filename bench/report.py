@@ -48,6 +48,10 @@ _RPS = [
     (f"RPS {n}", lambda r, n=n: r.get("rps", {}).get(str(n), {}).get("rps"), True, "{:.0f}")
     for n in (1, 8, 32)
 ]
+PARTIAL = (
+    "† Stopped asking at its time limit: its figures are over the queries it answered, "
+    "a random sample of the set (the sets are shuffled with a fixed seed)."
+)
 TITLES = {
     "scifact": "SciFact (BEIR test: 5,183 abstracts, 300 judged claims)",
     "wikitext": "WikiText-2 (train + valid + test, 2.4 M words, seeded queries)",
@@ -85,6 +89,7 @@ def markdown(record: dict, plotted: bool) -> str:
         "Peak MB: the engine's worker process and any server it started, sampled together.",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in record["machine"].items()) + ".",
+        _load(record),
         "",
     ]
     for corpus in dict.fromkeys(r["corpus"] for r in results):
@@ -93,6 +98,8 @@ def markdown(record: dict, plotted: bool) -> str:
         if any(r.get("rps") for r in rows):
             columns += _RPS
         lines += [f"## {TITLES.get(corpus, corpus)}", "", *table(rows, columns), ""]
+        if any(r.get("answered", 0) < r.get("queries", 0) for r in rows):
+            lines += [PARTIAL, ""]
         lines += _failures(rows)
     if plotted:
         lines += ["## Latency against relevance (SciFact)", "", f"![latency, nDCG@10]({PLOT})", ""]
@@ -110,6 +117,17 @@ def markdown(record: dict, plotted: bool) -> str:
     return "\n".join(lines)
 
 
+def _load(record: dict) -> str:
+    load = record.get("load_average")
+    if not load:
+        return ""
+    before, after = (", ".join(f"{x:.2f}" for x in load[k]) for k in ("before", "after"))
+    return (
+        f"Load average (1, 5, 15 min) before the run: {before}; after: {after}. "
+        "Anything above the engine's own load means other work shared the cores."
+    )
+
+
 def table(rows: list[dict], columns: list) -> list[str]:
     """A Markdown table with each figure and its ratio to the column's best."""
     values = [[_value(row, getter) for _, getter, _, _ in columns] for row in rows]
@@ -120,11 +138,19 @@ def table(rows: list[dict], columns: list) -> list[str]:
     header = ["engine", *[name for name, *_ in columns]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row, row_values in zip(rows, values, strict=True):
-        cells = [row["engine"] if row["status"] == "ok" else f"{row['engine']} (failed)"]
+        cells = [_engine_cell(row)]
         for value, top, (_, _, _, fmt) in zip(row_values, best, columns, strict=True):
             cells.append(_cell(value, top, fmt))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _engine_cell(row: dict) -> str:
+    if row["status"] != "ok":
+        return f"{row['engine']} (failed)"
+    if row.get("answered", 0) < row.get("queries", 0):
+        return f"{row['engine']} ({row['answered']} of {row['queries']} queries†)"
+    return row["engine"]
 
 
 def _cell(value, best, fmt: str) -> str:
@@ -186,7 +212,9 @@ def plot(results: list[dict], path: Path) -> bool:
     for name, latency, ndcg in points:
         colour = "#c0392b" if name.startswith("kavosh") else "#34495e"
         axes.scatter(latency, ndcg, s=50, color=colour)
-        axes.annotate(name, (latency, ndcg), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        # The two Kavosh points sit close together: one label above, one below.
+        offset = (6, -12) if name == "kavosh-http" else (6, 4)
+        axes.annotate(name, (latency, ndcg), textcoords="offset points", xytext=offset, fontsize=9)
     axes.set_xscale("log")
     axes.set_xlabel("p50 query latency, ms (log scale; left is faster)")
     axes.set_ylabel("nDCG@10 (higher is better)")

@@ -39,11 +39,14 @@ class BuildInfo:
     :param notes: settings worth printing beside the figures.
     :param figures: engine-specific measurements (e.g. the peak memory of the
         `kavosh index` command alone), reported as they are.
+    :param reused: the index was built by another engine's run (Kavosh HTTP
+        serves the in-process run's), so there is no build time to report.
     """
 
     index_paths: list[Path]
     notes: dict[str, str] = field(default_factory=dict)
     figures: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
 
 
 @dataclass(frozen=True)
