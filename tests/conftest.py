@@ -227,3 +227,13 @@ def app(settings_env, web_corpus):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used a live `server` fixture shows what the server said."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("server")
+    if report.failed and hasattr(server, "output"):
+        report.sections.append(("kavosh server output", server.output()))
+    return report

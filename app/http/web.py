@@ -62,6 +62,7 @@ def search_page():
         params=params,
         results=results,
         json_url=url_for("api.search", **_args()),
+        source_labels=_source_labels(service.documents()),
         page_url=_page_url,
         filter_url=_filter_url,
         error=None,
@@ -76,6 +77,15 @@ def _home(service):
         documents, error = [], failure.message
     status = 503 if error else 200
     return render_template("home.html", documents=documents, examples=EXAMPLES, error=error), status
+
+
+def _source_labels(documents: list[dict]) -> dict[str, str]:
+    """A reader-friendly name per source file: its document's title, or the file
+    name where a file holds several documents."""
+    titles: dict[str, set[str]] = {}
+    for document in documents:
+        titles.setdefault(document["path"], set()).add(document["title"])
+    return {path: next(iter(t)) if len(t) == 1 else path for path, t in titles.items()}
 
 
 def _args() -> dict:

@@ -1,6 +1,7 @@
 // Kavosh: small enhancements over a page that works without JavaScript.
 // 1. As-you-type completions from /api/suggest, into the search box's <datalist>.
-// 2. On the source viewer, highlight and scroll to a cited range given as #L24-L27.
+// 2. On the source viewer, highlight a range given as #L24-L27, and bring the
+//    cited lines (that range, or the server's ?passage= range) into view.
 (function () {
   "use strict";
 
@@ -15,7 +16,7 @@
         var value = input.value;
         if (value.trim().length < 2 || value === last) return;
         last = value;
-        fetch("/api/suggest?q=" + encodeURIComponent(value))
+        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(value))
           .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
           .then(function (data) {
             list.replaceChildren();
@@ -30,23 +31,42 @@
     });
   }
 
+  // Lines the address names (#L24 or #L24-L27), marked by this script; the
+  // server marks a ?passage= range itself.
+  var marked = [];
+
   function citedRange() {
+    marked.forEach(function (line) { line.classList.remove("cited"); });
+    marked = [];
     var match = /^#L(\d+)(?:-L?(\d+))?$/.exec(window.location.hash);
     if (!match) return;
     var first = parseInt(match[1], 10), last = parseInt(match[2] || match[1], 10);
-    var target = null;
     for (var n = first; n <= last && n - first < 5000; n++) {
       var line = document.getElementById("L" + n);
       if (!line) break;
+      if (!line.classList.contains("cited")) marked.push(line);
       line.classList.add("cited");
-      target = target || line;
     }
-    if (target) target.scrollIntoView({ block: "center" });
+  }
+
+  // Bring a range of lines into view: centred when it fits the window, else
+  // its first line near the top. The address's range wins over the server's.
+  function showCited() {
+    var lines = marked.length ? marked : document.querySelectorAll("ol.source li.cited");
+    if (!lines.length) return;
+    var top = lines[0].getBoundingClientRect().top + window.scrollY;
+    var bottom = lines[lines.length - 1].getBoundingClientRect().bottom + window.scrollY;
+    var room = window.innerHeight;
+    var y = bottom - top < room * 0.8 ? (top + bottom - room) / 2 : top - 16;
+    window.scrollTo(0, Math.max(0, y));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     suggestions();
     citedRange();
-    window.addEventListener("hashchange", citedRange);
+    showCited();
+    window.addEventListener("hashchange", function () { citedRange(); showCited(); });
   });
+  // The browser's own jump to #L24 may come after DOMContentLoaded.
+  window.addEventListener("load", showCited);
 })();

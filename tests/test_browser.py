@@ -1,0 +1,271 @@
+"""End to end: a reader in real headless Chromium, against a real gunicorn
+server over the seeds and the vivid files.
+
+Chromium is Debian's (`playwright install` cannot download offline). These
+tests never skip: without Chromium they fail and say how to install it. When a
+test fails, the server's output is added to its report (see conftest).
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import ARTICLE, PROJECT
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = PROJECT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the tests may run as root, in a container
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def server(web_corpus):
+    source_dir, index_dir = web_corpus
+    with LiveServer(index_dir, source_dir, workers=2) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail(
+            "Chromium is missing, and the browser tests need it: run scripts/install-system-deps "
+            "(`make test` runs it when chromium is missing)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page on the server; any console error or uncaught exception
+    (a CSP violation, a failed request, a script error) fails the test."""
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield page
+    context.close()
+    assert problems == [], f"the browser reported:\n{problems}"
+
+
+def search_for(page, words: str) -> None:
+    page.goto("/")
+    page.fill("#q", words)
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+
+
+def in_viewport(page, selector: str) -> list[bool]:
+    """For each element matching `selector`: is it wholly inside the window?"""
+    return page.eval_on_selector_all(
+        selector,
+        """elements => elements.map(e => {
+            const box = e.getBoundingClientRect();
+            return box.top >= 0 && box.bottom <= window.innerHeight;
+        })""",
+    )
+
+
+def cited_hrefs(page) -> list[str]:
+    return page.eval_on_selector_all(".hit .cite a", "links => links.map(a => a.href)")
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+class TestSearching:
+    def test_type_a_query_and_see_highlighted_results(self, page):
+        page.goto("/")
+        assert page.evaluate("document.activeElement.id") == "q", "the box has the focus"
+        page.keyboard.type("foghorn")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+        assert query_of(page.url)["q"] == ["foghorn"]
+        assert page.locator(".hit").count() == 2
+        marks = page.locator(".hit .excerpt mark")
+        assert marks.count() >= 2
+        assert {text.lower() for text in marks.all_inner_texts()} == {"foghorn"}
+        assert "2 passages" in page.inner_text(".summary")
+        assert page.locator("#q").input_value() == "foghorn"
+
+    def test_screenshot_of_a_results_page(self, page):
+        search_for(page, "Mansoor Hekmat")
+        assert page.locator(".hit").count() > 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "results.png", full_page=True)
+        assert (ARTIFACTS / "results.png").stat().st_size > 10_000
+
+    def test_page_forward(self, page):
+        search_for(page, "party")
+        first_page = page.locator(".hit-title").all_inner_texts()
+        first_cites = page.locator(".hit .cite a").all_inner_texts()
+        with page.expect_navigation():
+            page.click("a[rel=next]")
+
+        assert query_of(page.url)["page"] == ["2"]
+        assert page.get_attribute("ol.hits", "start") == "11"
+        assert page.locator(".hit").count() == 10
+        assert page.locator(".hit .cite a").all_inner_texts() != first_cites
+        assert len(first_page) == 10
+        with page.expect_navigation():
+            page.click("a[rel=prev]")
+        assert page.locator(".hit .cite a").all_inner_texts() == first_cites
+
+    def test_filter_by_a_facet(self, page):
+        search_for(page, "the")
+        files = {urlsplit(h).path for h in cited_hrefs(page)}
+        assert len(files) > 1
+        with page.expect_navigation():
+            page.click('nav.facets a:text-is("The Lighthouse Keeper\'s Log")')
+
+        assert query_of(page.url)["source"] == ["lighthouse.md"]
+        assert {urlsplit(h).path for h in cited_hrefs(page)} == {"/source/lighthouse.md"}
+        with page.expect_navigation():
+            page.click("nav.facets a.clear")
+        assert "source" not in query_of(page.url)
+
+    def test_filter_by_a_section(self, page):
+        search_for(page, "Hekmat")
+        with page.expect_navigation():
+            page.click('nav.facets a:text-is("History › Foundation")')
+        sections = page.locator(".hit-title .section").all_inner_texts()
+        assert sections and set(sections) == {"› History › Foundation"}
+
+    def test_search_in_persian(self, page):
+        search_for(page, "کتابخانه")
+        assert page.locator(".hit").count() >= 1
+        assert {urlsplit(h).path for h in cited_hrefs(page)} == {"/source/fa/library.txt"}
+        assert page.locator(".hit .excerpt mark").first.inner_text().strip() == "کتابخانه"
+        direction = "e => getComputedStyle(e).direction"
+        assert page.eval_on_selector(".hit .excerpt", direction) == "rtl"
+        assert page.eval_on_selector(".hit .hit-title", direction) == "rtl"
+        assert page.eval_on_selector("#q", direction) == "rtl"
+        assert page.get_attribute("html", "lang") == "en"
+
+    def test_an_english_result_stays_left_to_right(self, page):
+        search_for(page, "bollard")
+        direction = "e => getComputedStyle(e).direction"
+        assert page.eval_on_selector(".hit .excerpt", direction) == "ltr"
+
+    def test_suggestions_while_typing(self, page):
+        page.goto("/")
+        with page.expect_response(lambda r: "/api/suggest" in r.url) as answer:
+            page.locator("#q").press_sequentially("fogh", delay=60)
+        assert answer.value.ok
+        page.wait_for_function("document.querySelectorAll('#suggestions option').length > 0")
+        options = page.eval_on_selector_all("#suggestions option", "os => os.map(o => o.value)")
+        assert "foghorn" in options
+
+    def test_did_you_mean(self, page):
+        search_for(page, "foghron")
+        with page.expect_navigation():
+            page.click(".suggestion a")
+        assert query_of(page.url)["q"] == ["foghorn"]
+        assert page.locator(".hit").count() == 2
+
+    def test_zero_results_and_syntax_help(self, page):
+        search_for(page, "xylophonequartz")
+        assert "Nothing found" in page.inner_text("main")
+        page.click("details.syntax summary")
+        assert page.is_visible("details.syntax dl")
+
+
+class TestCitations:
+    def test_open_a_citation_and_land_on_the_highlighted_lines(self, page):
+        search_for(page, "Osam Shukri politburo")
+        link = page.locator(".hit .cite a").first
+        assert ARTICLE in link.inner_text()
+        with page.expect_navigation():
+            link.click()
+
+        assert urlsplit(page.url).path == f"/source/{ARTICLE}"
+        cited = page.locator("li.cited")
+        assert cited.count() >= 1
+        assert "Osam Shukri" in " ".join(cited.all_inner_texts())
+        page.wait_for_function("window.scrollY > 0")
+        assert all(in_viewport(page, "li.cited")), "every cited line is on screen"
+
+    def test_a_multi_line_citation_is_in_view(self, page, server):
+        _, _, body = server.get_json("/api/search?q=Chairperson+Taqvaee+Marxism")
+        hit = body["results"][0]
+        first, last = hit["citation"]["line_start"], hit["citation"]["line_end"]
+        assert last > first
+        page.set_viewport_size({"width": 1280, "height": 400})
+        page.goto(f"/source/{ARTICLE}?passage={hit['id']}#L{first}")
+        page.wait_for_load_state("load")
+        assert page.locator("li.cited").count() == last - first + 1
+        assert all(in_viewport(page, "li.cited"))
+
+    def test_the_api_citation_url_highlights_with_script(self, page, server):
+        _, _, body = server.get_json("/api/search?q=Anjomane+secularist")
+        url = body["results"][0]["citation"]["url"]
+        assert "#L" in url and "?" not in url
+        page.goto(url)
+        page.wait_for_function("document.querySelectorAll('li.cited').length > 0")
+        first = int(url.rpartition("#L")[2].split("-")[0])
+        assert page.get_attribute("li.cited", "id") == f"L{first}"
+        assert all(in_viewport(page, "li.cited"))
+
+    def test_back_to_the_search(self, page):
+        search_for(page, "bollard")
+        with page.expect_navigation():
+            page.locator(".hit .cite a").first.click()
+        with page.expect_navigation():
+            page.click(".back a")
+        assert query_of(page.url)["q"] == ["bollard"]
+
+
+class TestWithoutJavaScript:
+    def test_search_and_cite(self, browser, server):
+        context = browser.new_context(base_url=server.url, java_script_enabled=False)
+        page = context.new_page()
+        try:
+            page.goto("/")
+            page.fill("#q", "Paraffin")
+            with page.expect_navigation():
+                page.click("form[role=search] button")
+            assert page.locator(".hit .excerpt mark").count() >= 1
+            with page.expect_navigation():
+                page.locator(".hit .cite a").first.click()
+            assert "Paraffin" in page.inner_text("li.cited")
+        finally:
+            context.close()
+
+
+class TestPhone:
+    def test_readable_on_a_phone(self, browser, server):
+        context = browser.new_context(
+            base_url=server.url, viewport={"width": 360, "height": 740}, is_mobile=True
+        )
+        page = context.new_page()
+        try:
+            for url in ["/", "/?q=Mansoor+Hekmat", f"/source/{ARTICLE}", "/?q=کتابخانه"]:
+                page.goto(url)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 360, f"{url} scrolls sideways ({width}px)"
+                size = page.eval_on_selector("body", "e => getComputedStyle(e).fontSize")
+                assert float(size.removesuffix("px")) >= 15
+        finally:
+            context.close()
