@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from app.search import Results, SearchService
+from app.search import Results
+from app.search.backend import backend_name, open_backend, typesense_nodes
 from app.settings import load_settings
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
@@ -46,6 +47,11 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
     settings = load_settings(
         {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
     )
+    try:
+        if backend_name(settings) == "typesense":
+            return _push(settings, if_missing, strict)
+    except KavoshError as error:
+        raise click.ClickException(error.message) from error
     store = GenerationStore(settings["INDEX_DIR"])
     if if_missing and store.exists():
         click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
@@ -95,8 +101,8 @@ def search_command(query, per_page, page, sources, section, speaker, as_json, in
     filters, prefix*, and word~1 for explicit typo tolerance.
     """
     settings = load_settings({"INDEX_DIR": index_dir})
-    service = SearchService(settings["INDEX_DIR"], settings["SYNONYMS_FILE"])
     try:
+        service = open_backend(settings)
         results = service.search(
             query, sources=sources, section=section, speaker=speaker, page=page, per_page=per_page
         )
@@ -142,7 +148,7 @@ def serve_command(host, port, workers) -> None:
     open and picks up a new index generation without a restart.
     """
     settings = load_settings()
-    if not GenerationStore(settings["INDEX_DIR"]).exists():
+    if backend_name(settings) == "whoosh" and not GenerationStore(settings["INDEX_DIR"]).exists():
         click.echo("No index yet: building it first.", err=True)
         try:
             report = build_index(
@@ -176,7 +182,43 @@ def serve_command(host, port, workers) -> None:
     os.execv(sys.executable, command)
 
 
-def summary(report: BuildReport, source_dir: Path, index_dir: Path) -> str:
+def _push(settings: dict, if_missing: bool, strict: bool) -> None:
+    """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
+    from app.search.backend import synonym_groups
+    from indexer.typesense_push import push_index
+    from indexer.typesense_schema import DEFAULT_ALIAS, connect
+
+    nodes = typesense_nodes(settings)
+    client = connect(nodes, settings["TYPESENSE_API_KEY"])
+    where = f"the Typesense alias {DEFAULT_ALIAS!r} on {', '.join(nodes)}"
+    if if_missing:
+        try:
+            live = client.aliases[DEFAULT_ALIAS].retrieve()["collection_name"]
+        except Exception:  # no alias yet (or no cluster: the push will say so)
+            live = None
+        if live:
+            click.echo(f"Index present in {where} ({live}).")
+            return
+    progress = _Progress()
+    try:
+        report = push_index(
+            settings["SOURCE_DIR"],
+            client,
+            synonym_groups=synonym_groups(settings["SYNONYMS_FILE"]),
+            progress=progress,
+            strict=strict,
+        )
+    except KeyboardInterrupt:
+        message = "interrupted: the alias still names the previous collection"
+        raise click.ClickException(message) from None
+    finally:
+        progress.done()
+    click.echo(summary(report, settings["SOURCE_DIR"], where))
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def summary(report: BuildReport, source_dir: Path, index_dir: Path | str) -> str:
     """The closing summary of a build, as `kavosh index` prints it."""
     lines = [
         f"Indexed {report.documents:,} documents, {report.passages:,} passages, "
@@ -194,17 +236,26 @@ def summary(report: BuildReport, source_dir: Path, index_dir: Path) -> str:
 
 
 class _Progress:
-    """A one-line counter on a terminal; a line per 500 files otherwise."""
+    """A one-line counter on a terminal; a line per 500 files otherwise.
+
+    A build reports each file twice, when it is read and when it is indexed;
+    the counter counts files, and the line shows the one at hand.
+    """
 
     def __init__(self):
-        self.count = 0
+        self.seen: set[str] = set()
         self.tty = sys.stderr.isatty()
 
+    @property
+    def count(self) -> int:
+        return len(self.seen)
+
     def __call__(self, name: str) -> None:
-        self.count += 1
+        new = name not in self.seen
+        self.seen.add(name)
         if self.tty:
             click.echo(f"\r\033[K{self.count:,} files  {name[-60:]}", nl=False, err=True)
-        elif self.count % 500 == 0:
+        elif new and self.count % 500 == 0:
             click.echo(f"{self.count:,} files read", err=True)
 
     def done(self) -> None:

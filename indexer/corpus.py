@@ -39,7 +39,7 @@ def read_corpus(root: Path, progress: Callable[[str], None] | None = None) -> Co
             continue
         source = read_source(found, root.resolve())
         if progress:
-            progress(found.name)
+            progress(source.relative_path)
         if isinstance(source, Skipped):
             corpus.skipped.append(source)
         else:

@@ -43,7 +43,7 @@ class IndexLockedError(IndexError_):
 
     def __init__(self, root: Path, timeout: float):
         super().__init__(
-            f"another `kavosh index` is still building {root} after {timeout:.0f} s: "
+            f"another `kavosh index` is still building {root} after {timeout:g} s: "
             "wait for it to finish, or raise --lock-timeout"
         )
 
