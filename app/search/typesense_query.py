@@ -1,0 +1,221 @@
+"""Our parsed query language as Typesense 0.24 search parameters.
+
+    plain words         q: their terms (folded, stemmed), function words left
+                        out unless the query has nothing else; passages missing
+                        a word follow only when fewer than DROP_TOKENS_THRESHOLD
+                        hold them all (Typesense drops words, it has no OR)
+    "a phrase"          q: "its terms" (exact adjacency on the term field)
+    +word, a AND b      filter_by: the term in one of the four term fields
+    -word, NOT word     q: -term;  -"phrase" likewise
+    source: section: speaker: title:
+                        filter_by on exact values, resolved beforehand against
+                        the catalog (file names, section paths and their
+                        subsections, speakers, titles), as the Whoosh compiler does
+    hekm*               q: the prefix as the last word, prefix=true
+    word~N              num_typos=N for the whole query, from any length
+    typos               num_typos 2, from 5 letters 1, from 9 letters 2
+    synonyms            Typesense's own multi-way synonyms, pushed by `kavosh
+                        index`; a run of words that is a synonym member is
+                        sent whole, function words included
+    facets, pages       facet_by=source,section_path; page, per_page
+    ties                sort_by=_text_match:desc,position:asc (document order)
+
+What Typesense cannot express is listed in README "Scaling out".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.search.compiler import MAX_CLAUSES, STOPWORDS
+from app.search.querylang import Clause
+from app.search.synonyms import Synonyms
+from indexer.analysis import stem, words
+from indexer.models import SECTION_SEPARATOR
+from indexer.typesense_schema import TERM_FIELDS
+
+QUERY_BY = ",".join(TERM_FIELDS.values())
+# Our BM25F weights (text 1, title 0.5, section 0.7, speaker 0.5) on Typesense's 0–15 scale.
+QUERY_BY_WEIGHTS = "15,7,10,7"
+DROP_TOKENS_THRESHOLD = 100
+TYPO_TOKENS_THRESHOLD = 100
+FACET_LIMIT = 20
+FACETS = {"source": "source", "section": "section_path"}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The exact filter values of one collection, to resolve field clauses against."""
+
+    sources: tuple[str, ...] = ()
+    titles: dict[str, str] = field(default_factory=dict)  # document id -> title
+    sections: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+
+
+@dataclass
+class TypesenseQuery:
+    """The search parameters, or `matches_nothing` when a filter excludes everything."""
+
+    params: dict
+    matches_nothing: bool = False
+
+
+def search_params(
+    clauses: list[Clause],
+    catalog: Catalog,
+    synonyms: Synonyms,
+    *,
+    sources=(),
+    section: str | None = None,
+    speaker: str | None = None,
+    page: int = 1,
+    per_page: int = 10,
+) -> TypesenseQuery:
+    """The Typesense parameters for a parsed query and the API's filters."""
+    clauses = clauses[:MAX_CLAUSES]
+    wanted = [(c.field, [c.text.strip()], c.occur == "must_not") for c in clauses if c.field]
+    wanted += [("source", list(sources), False)] if sources else []
+    wanted += [("section", [section], False)] if section else []
+    wanted += [("speaker", [speaker], False)] if speaker else []
+    filters, nothing = [], False
+    for name, values, negated in wanted:
+        column, matched = _resolve(name, values, catalog)
+        if matched:
+            operator = ":!=" if negated else ":="
+            filters.append(column + operator + "[" + ",".join(map(_value, matched)) + "]")
+        elif not negated:
+            nothing = True  # like Whoosh's filter on no value: nothing passes
+    terms, excluded, prefix, typos = _terms(clauses, synonyms)
+    for term in [t.text for t in terms if t.occur == "must" and not t.text.startswith('"')]:
+        filters.append("(" + " || ".join(f"{f}:{_value(term)}" for f in TERM_FIELDS.values()) + ")")
+    # Function words rank only when nothing else would (as in the Whoosh compiler).
+    content = [t.text for t in terms if t.content or t.occur == "must"]
+    q_terms = (content or [t.text for t in terms]) + ([prefix] if prefix else [])
+    params = {
+        "q": " ".join(q_terms + excluded) if q_terms else "*",
+        "query_by": QUERY_BY,
+        "query_by_weights": QUERY_BY_WEIGHTS,
+        "num_typos": 2,
+        "min_len_1typo": 5,
+        "min_len_2typo": 9,
+        "typo_tokens_threshold": TYPO_TOKENS_THRESHOLD,
+        "drop_tokens_threshold": DROP_TOKENS_THRESHOLD,
+        "prefix": "true" if prefix else "false",
+        "facet_by": ",".join(FACETS.values()),
+        "max_facet_values": FACET_LIMIT,
+        "sort_by": "_text_match:desc,position:asc",
+        "highlight_fields": TERM_FIELDS["text"],
+        "page": page,
+        "per_page": per_page,
+    }
+    if typos is not None:
+        params.update(num_typos=typos, min_len_1typo=1, min_len_2typo=1 if typos > 1 else 9)
+    if filters:
+        params["filter_by"] = " && ".join(filters)
+    return TypesenseQuery(params, matches_nothing=nothing)
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    occur: str
+    content: bool
+
+
+def _terms(clauses: list[Clause], synonyms: Synonyms):
+    """q's terms, the excluded terms (`-term`), the prefix, the typo budget."""
+    terms: list[_Term] = []
+    excluded: list[str] = []
+    prefix, typos = None, None
+    plain = [c for c in clauses if _is_plain(c)]
+    in_synonym = _synonym_positions([w for c in plain for w in words(c.text)], synonyms)
+    position = 0
+    for clause in clauses:
+        if clause.field:
+            continue
+        folded = words(clause.text)
+        if clause.phrase:
+            phrase = '"' + " ".join(stem(w) for w in folded) + '"'
+            if clause.occur == "must_not":
+                excluded.append("-" + phrase)
+            elif folded:
+                terms.append(_Term(phrase, clause.occur, content=True))
+            continue
+        if clause.prefix:
+            prefix = folded[-1] if folded else prefix
+            continue
+        if clause.fuzzy is not None:
+            typos = max(typos or 0, clause.fuzzy)
+        for word in folded:
+            # A run of words that is a synonym member is sent whole, function
+            # words included, so that Typesense's synonym matches it.
+            whole = _is_plain(clause) and position in in_synonym
+            position += _is_plain(clause)
+            if clause.occur == "must_not":
+                excluded.append("-" + stem(word))
+            else:
+                content = whole or word not in STOPWORDS
+                terms.append(_Term(stem(word), clause.occur, content))
+    return terms, excluded, prefix, typos
+
+
+def _is_plain(clause: Clause) -> bool:
+    return not (clause.field or clause.phrase or clause.prefix or clause.fuzzy is not None)
+
+
+def _synonym_positions(sequence: list[str], synonyms: Synonyms) -> set[int]:
+    """Positions of words that belong to a multi-word synonym member."""
+    kept: set[int] = set()
+    position = 0
+    while position < len(sequence):
+        found = synonyms.find(sequence, position)
+        if found and found[0] > 1:
+            kept.update(range(position, position + found[0]))
+            position += found[0]
+        else:
+            position += 1
+    return kept
+
+
+def _resolve(name: str, values: list[str], catalog: Catalog) -> tuple[str, list[str]]:
+    """The filter column for field `name` and its exact values matching any of `values`."""
+    if name == "source":
+        return "source", [p for p in catalog.sources if any(_same_source(p, v) for v in values)]
+    wanted = [(value, {stem(w) for w in words(value)}) for value in values]
+    if name == "title":
+        matched = [
+            document
+            for document, title in catalog.titles.items()
+            if any(stems and stems <= _stems(title) for _, stems in wanted)
+        ]
+        return "document", matched
+    names, column = {
+        "section": (catalog.sections, "section_path"),
+        "speaker": (catalog.speakers, "speaker_name"),
+    }[name]
+    return column, [n for n in names if any(_names_match(n, v, s) for v, s in wanted)]
+
+
+def _names_match(name: str, value: str, stems: set[str]) -> bool:
+    """`section:History` matches "History", "History › Foundation", and any
+    heading holding every word of the value (stemmed), as in the Whoosh compiler."""
+    return (
+        name == value
+        or name.startswith(value + SECTION_SEPARATOR)
+        or bool(stems and stems <= _stems(name))
+    )
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text)}
+
+
+def _same_source(path: str, value: str) -> bool:
+    """`source:` matches a path, its file name, or its end (`notes/a.md`)."""
+    return path == value or path.rsplit("/", 1)[-1] == value or path.endswith("/" + value)
+
+
+def _value(value: str) -> str:
+    """A filter value, backquoted so commas, spaces and brackets stay literal."""
+    return "`" + value.replace("`", "") + "`"

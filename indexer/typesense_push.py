@@ -1,0 +1,304 @@
+"""`kavosh index` for a Typesense cluster: the same passages, pushed into a
+new collection, then published by swapping an alias.
+
+    read the corpus → create <alias>-NNNNNN and its -meta twin → import the
+    passages in batches → store manifest, documents, vocabulary → load the
+    synonyms → wait until every node that answers holds every passage →
+    point the alias at the new collection (one atomic write) → drop the old
+
+Readers search through the alias, so they see the old collection until the
+swap and the new one after it, never a half-filled one. If anything fails
+before the swap, the new collections are dropped and the alias still names
+the old one. Raft orders every write, so a node that has applied the swap has
+applied the whole import before it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indexer.analysis import compound_forms, stem, words
+from indexer.build import BuildReport
+from indexer.corpus import documents_of, read_corpus, train_splitter
+from indexer.errors import BuildError, SourceError
+from indexer.models import SECTION_SEPARATOR, Document, Passage
+from indexer.schema import SCHEMA_VERSION
+from indexer.sources import Skipped
+from indexer.typesense_schema import (
+    DEFAULT_ALIAS,
+    collection_name,
+    generation_number,
+    index_terms,
+    meta_name,
+    meta_schema,
+    passages_schema,
+)
+
+BATCH = 1000
+VOCABULARY_CHUNK = 20_000
+REPLICATION_TIMEOUT = 60.0
+
+
+def push_index(
+    source_dir: Path,
+    client,
+    *,
+    alias: str = DEFAULT_ALIAS,
+    synonym_groups: Iterable[tuple[tuple[str, ...], ...]] = (),
+    progress: Callable[[str], None] | None = None,
+    strict: bool = False,
+    replication_timeout: float = REPLICATION_TIMEOUT,
+) -> BuildReport:
+    """Push the passages of `source_dir` into a new collection and publish it.
+
+    :param client: a `typesense.Client` (see `typesense_schema.connect`).
+    :param alias: the alias readers search; each push creates `<alias>-NNNNNN`.
+    :param synonym_groups: groups of folded word tuples (`Synonyms` files as
+        `app.search.synonyms.parse_groups` reads them), stored as Typesense
+        multi-way synonyms over our terms.
+    :param strict: refuse to publish if any file had to be skipped.
+    :raises BuildError: the cluster refused a write; the alias is untouched.
+    """
+    started = time.monotonic()
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise SourceError(f"source folder {source_dir} does not exist or is not a folder")
+    report = BuildReport()
+    corpus = read_corpus(source_dir, progress)
+    report.skipped.extend(corpus.skipped)
+    report.warnings.extend(corpus.warnings)
+    splitter = train_splitter(corpus)
+    previous = _generations(client, alias)
+    name = collection_name(alias, max(previous, default=0) + 1)
+    try:
+        client.collections.create(passages_schema(name))
+        client.collections.create(meta_schema(meta_name(name)))
+        meta = _import_passages(client, name, corpus, splitter, report, progress)
+        if strict and report.skipped:
+            names = ", ".join(s.relative_path for s in report.skipped[:5])
+            raise BuildError(
+                f"{len(report.skipped)} file(s) could not be indexed ({names}); "
+                "--strict keeps the previous collection"
+            )
+        report.seconds = time.monotonic() - started
+        meta["manifest"] = _manifest(name, source_dir, report)
+        _store_meta(client, meta_name(name), meta)
+        _store_synonyms(client, name, synonym_groups)
+        wait_for_replicas(client, name, report.passages, replication_timeout)
+        client.aliases.upsert(alias, {"collection_name": name})
+    except BaseException as error:
+        _drop(client, [name, meta_name(name)])
+        if isinstance(error, BuildError | KeyboardInterrupt):
+            raise
+        raise BuildError(
+            f"could not push the passages to Typesense ({_reason(error)}); "
+            f"the alias {alias!r} still names the previous collection"
+        ) from error
+    # Every older generation goes, including leftovers of pushes that died.
+    _drop(client, [c for n in previous for c in _pair(collection_name(alias, n))])
+    report.generation = name
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
+    documents: list[dict] = []
+    frequencies: Counter[str] = Counter()
+    sections: set[str] = set()
+    speakers: set[str] = set()
+    batch: list[dict] = []
+    position = 0
+    for source in corpus.sources:
+        try:
+            parsed = list(documents_of(source, splitter))
+        except Exception as error:  # one broken file must not stop the corpus
+            report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
+            continue
+        if progress:
+            progress(source.relative_path)
+        for document, passages in parsed:
+            for passage in passages:
+                batch.append(passage_document(document, passage, position))
+                position += 1
+                forms = words(passage.text)
+                report.words += len(forms)
+                frequencies.update({f for w in forms for f in _forms(w)})
+                if passage.section:
+                    sections.add(passage.section)
+                if passage.speaker:
+                    speakers.add(passage.speaker)
+                if len(batch) >= BATCH:
+                    _import(client, name, batch)
+                    batch = []
+            report.passages += len(passages)
+            report.documents += 1
+            documents.append({**document.to_dict(), "passages": len(passages)})
+    if batch:
+        _import(client, name, batch)
+    vocabulary = {form: [stem(form), count] for form, count in frequencies.items()}
+    return {
+        "documents": documents,
+        "catalog": {"sections": sorted(sections), "speakers": sorted(speakers)},
+        "vocabulary": vocabulary,
+    }
+
+
+def passage_document(document: Document, passage: Passage, position: int) -> dict:
+    """One passage as a Typesense document: every field the Whoosh index stores."""
+    citation = passage.citation
+    fields = {
+        "id": passage.id,
+        "document": document.id,
+        "source": document.path,
+        "kind": passage.kind,
+        "text": passage.text,
+        "title": document.title,
+        "position": position,
+        "citation": {
+            "file": citation.file,
+            "line_start": citation.line_start,
+            "line_end": citation.line_end,
+            "char_start": citation.char_start,
+            "char_end": citation.char_end,
+            "label": citation.label,
+        },
+        "text_terms": index_terms(passage.text),
+        "title_terms": index_terms(document.title),
+    }
+    if passage.section:
+        fields.update(section=passage.section, section_path=passage.section)
+        # Headings are searched without the separator between their levels.
+        fields["section_terms"] = index_terms(passage.section.replace(SECTION_SEPARATOR, " "))
+    if passage.speaker:
+        fields.update(speaker=passage.speaker, speaker_name=passage.speaker)
+        fields["speaker_terms"] = index_terms(passage.speaker)
+    return fields
+
+
+def _forms(word: str):
+    same, parts = compound_forms(word)
+    yield from same
+    yield from parts
+
+
+def _import(client, name: str, batch: list[dict]) -> None:
+    answers = client.collections[name].documents.import_(batch, {"action": "create"})
+    refused = [a for a in answers if not a.get("success")]
+    if refused:
+        raise BuildError(
+            f"Typesense refused {len(refused)} of {len(batch)} passages "
+            f"(first: {refused[0].get('error', refused[0])})"
+        )
+
+
+def _store_meta(client, name: str, meta: dict) -> None:
+    """Manifest, documents and catalog as one document each; the vocabulary in chunks."""
+    parts = [
+        {"id": key, "part": key, "json": json.dumps(meta[key], ensure_ascii=False)}
+        for key in ("manifest", "documents", "catalog")
+    ]
+    forms = sorted(meta["vocabulary"].items())
+    for number, start in enumerate(range(0, len(forms), VOCABULARY_CHUNK)):
+        chunk = dict(forms[start : start + VOCABULARY_CHUNK])
+        parts.append(
+            {
+                "id": f"vocabulary-{number:04d}",
+                "part": "vocabulary",
+                "json": json.dumps(chunk, ensure_ascii=False),
+            }
+        )
+    _import(client, name, parts)
+
+
+def synonym_terms(member: tuple[str, ...]) -> str:
+    """A synonym member (folded words) as the terms a query sends for it."""
+    return " ".join(stem(word) for word in member)
+
+
+def _store_synonyms(client, name: str, groups) -> None:
+    for number, group in enumerate(groups):
+        members = list(dict.fromkeys(synonym_terms(member) for member in group))
+        if len(members) > 1:
+            # Straight to the endpoint: the client's `synonyms` wrapper logs a
+            # deprecation notice (for servers from v30) that it cannot be told to keep quiet.
+            client.api_call.put(
+                f"/collections/{name}/synonyms/kavosh-{number}",
+                entity_type=dict,
+                body={"synonyms": members},
+            )
+
+
+def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generation": name,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source_dir": str(source_dir.resolve()),
+        "documents": report.documents,
+        "passages": report.passages,
+        "words": report.words,
+        "seconds": round(report.seconds, 2),
+        "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped],
+        "warnings": [{"path": path, "warning": text} for path, text in report.warnings],
+    }
+
+
+def wait_for_replicas(client, name: str, expected: int, timeout: float) -> None:
+    """Block until every node that answers holds all `expected` passages of `name`.
+
+    A node that refuses connections is down and is skipped (it catches up from
+    the Raft log when it returns); a node that answers but lags is waited for.
+    """
+    deadline = time.monotonic() + timeout
+    pending = [node.url() for node in client.config.nodes]
+    while pending:
+        pending = [url for url in pending if _lagging(url, client.config.api_key, name, expected)]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise BuildError(
+                f"Typesense nodes {', '.join(pending)} did not receive every passage "
+                f"within {timeout:.0f} s"
+            )
+        time.sleep(0.2)
+
+
+def _lagging(url: str, api_key: str, name: str, expected: int) -> bool:
+    request = urllib.request.Request(
+        f"{url}/collections/{name}", headers={"X-TYPESENSE-API-KEY": api_key}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return json.loads(response.read())["num_documents"] < expected
+    except urllib.error.HTTPError:
+        return True  # not there yet (404) or not ready (503)
+    except OSError:
+        return False  # down: nothing to wait for
+
+
+def _generations(client, alias: str) -> list[int]:
+    numbers = (generation_number(alias, c["name"]) for c in client.collections.retrieve())
+    return sorted(n for n in numbers if n is not None)
+
+
+def _pair(name: str) -> list[str]:
+    return [name, meta_name(name)]
+
+
+def _drop(client, names: list[str]) -> None:
+    for name in names:
+        try:
+            client.collections[name].delete()
+        except Exception:  # already gone, or the cluster is away: nothing to undo
+            pass
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
