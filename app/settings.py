@@ -29,6 +29,13 @@ SETTINGS = (
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
     Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),
+    Setting("BACKEND", "whoosh", "Search engine: `whoosh` (the local index) or `typesense`."),
+    Setting(
+        "TYPESENSE_NODES",
+        "",
+        "Typesense node URLs, comma-separated (`http://10.0.0.5:8108,...`).",
+    ),
+    Setting("TYPESENSE_API_KEY", "", "API key of the Typesense cluster (admin key for `index`)."),
 )
 _PATHS = {"SOURCE_DIR", "INDEX_DIR", "SYNONYMS_FILE"}
 
