@@ -178,6 +178,23 @@ class TestSearching:
         options = page.eval_on_selector_all("#suggestions option", "os => os.map(o => o.value)")
         assert "foghorn" in options
 
+    def test_keyboard_focus_order(self, page):
+        """Tab goes skip link, brand, search box, button, then the results; the
+        skip link moves the focus to the results."""
+        search_for(page, "foghorn")
+        focused = "(e => e.id || e.className || e.tagName.toLowerCase())(document.activeElement)"
+        order = []
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            order.append(page.evaluate(focused))
+        assert order[:4] == ["skip", "brand", "q", "button"], order
+        assert order[4] != "skip"
+        page.reload()
+        page.keyboard.press("Tab")
+        assert page.evaluate(focused) == "skip"
+        page.keyboard.press("Enter")
+        assert page.evaluate(focused) == "main"
+
     def test_did_you_mean(self, page):
         search_for(page, "foghron")
         with page.expect_navigation():
@@ -204,6 +221,7 @@ class TestCitations:
         cited = page.locator("li.cited")
         assert cited.count() >= 1
         assert "Osam Shukri" in " ".join(cited.all_inner_texts())
+        page.wait_for_load_state("load")
         page.wait_for_function("window.scrollY > 0")
         assert all(in_viewport(page, "li.cited")), "every cited line is on screen"
 
@@ -223,6 +241,7 @@ class TestCitations:
         url = body["results"][0]["citation"]["url"]
         assert "#L" in url and "?" not in url
         page.goto(url)
+        page.wait_for_load_state("load")
         page.wait_for_function("document.querySelectorAll('li.cited').length > 0")
         first = int(url.rpartition("#L")[2].split("-")[0])
         assert page.get_attribute("li.cited", "id") == f"L{first}"

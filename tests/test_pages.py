@@ -5,12 +5,13 @@ language, direction). The browser tests drive the same page for real.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import make_app
+from tests.conftest import PROJECT, make_app
 
 
 def soup_of(response) -> BeautifulSoup:
@@ -202,3 +203,49 @@ class TestNoIndexPage:
         assert response.status_code == 503
         text = BeautifulSoup(response.data, "html.parser").main.get_text(" ", strip=True)
         assert "No index yet" in text and "kavosh index" in text
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    light, dark = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.fixture(scope="module")
+def colours() -> dict[str, str]:
+    """The custom properties of the stylesheet's `:root`."""
+    css = (PROJECT / "app" / "static" / "style.css").read_text("utf-8")
+    return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+
+
+class TestContrast:
+    """Text colours against their backgrounds, from the stylesheet itself: WCAG AA (4.5:1)."""
+
+    @pytest.mark.parametrize(
+        ("text", "background"),
+        [
+            ("ink", "paper"),
+            ("muted", "paper"),
+            ("accent", "paper"),
+            ("ink", "mark"),
+            ("ink", "cited"),
+            ("muted", "cited"),
+            ("accent", "cited"),
+        ],
+    )
+    def test_aa_contrast(self, colours, text, background):
+        ratio = contrast(colours[text], colours[background])
+        assert ratio >= 4.5, f"--{text} on --{background}: {ratio:.2f}:1"
+
+    def test_the_button(self):
+        assert contrast("#ffffff", "#0b57d0") >= 4.5
+
+    def test_the_contrast_formula(self):
+        assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+        assert round(contrast("#767676", "#ffffff"), 2) == 4.54
