@@ -185,18 +185,20 @@ def serve_command(host, port, workers) -> None:
 def _push(settings: dict, if_missing: bool, strict: bool) -> None:
     """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
     from app.search.backend import synonym_groups
+    from indexer.typesense_client import TypesenseClient
     from indexer.typesense_push import push_index
-    from indexer.typesense_schema import DEFAULT_ALIAS, connect
+    from indexer.typesense_schema import DEFAULT_ALIAS
 
     nodes = typesense_nodes(settings)
-    client = connect(nodes, settings["TYPESENSE_API_KEY"])
+    client = TypesenseClient(nodes, settings["TYPESENSE_API_KEY"])
     where = f"the Typesense alias {DEFAULT_ALIAS!r} on {', '.join(nodes)}"
     if if_missing:
         try:
-            live = client.aliases[DEFAULT_ALIAS].retrieve()["collection_name"]
+            live = client.get(f"/aliases/{DEFAULT_ALIAS}")["collection_name"]
         except Exception:  # no alias yet (or no cluster: the push will say so)
             live = None
         if live:
+            client.close()
             click.echo(f"Index present in {where} ({live}).")
             return
     progress = _Progress()
@@ -213,6 +215,7 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
         raise click.ClickException(message) from None
     finally:
         progress.done()
+        client.close()
     click.echo(summary(report, settings["SOURCE_DIR"], where))
     if report.skipped:
         sys.exit(EXIT_SKIPPED)

@@ -58,7 +58,7 @@ def push_index(
 ) -> BuildReport:
     """Push the passages of `source_dir` into a new collection and publish it.
 
-    :param client: a `typesense.Client` (see `typesense_schema.connect`).
+    :param client: a `TypesenseClient`.
     :param alias: the alias readers search; each push creates `<alias>-NNNNNN`.
     :param synonym_groups: groups of folded word tuples (`Synonyms` files as
         `app.search.synonyms.parse_groups` reads them), stored as Typesense
@@ -78,8 +78,8 @@ def push_index(
     previous = _generations(client, alias)
     name = collection_name(alias, max(previous, default=0) + 1)
     try:
-        client.collections.create(passages_schema(name))
-        client.collections.create(meta_schema(meta_name(name)))
+        client.post("/collections", passages_schema(name))
+        client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
         if strict and report.skipped:
             names = ", ".join(s.relative_path for s in report.skipped[:5])
@@ -91,8 +91,11 @@ def push_index(
         meta["manifest"] = _manifest(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
-        wait_for_replicas(client, name, report.passages, replication_timeout)
-        client.aliases.upsert(alias, {"collection_name": name})
+        holds_all = _holds(report.passages)
+        wait_for_replicas(client, f"/collections/{name}", holds_all, replication_timeout)
+        client.put(f"/aliases/{alias}", {"collection_name": name})
+        # Live on every node that answers when `kavosh index` returns.
+        wait_for_replicas(client, f"/aliases/{alias}", _names(name), replication_timeout)
     except BaseException as error:
         _drop(client, [name, meta_name(name)])
         if isinstance(error, BuildError | KeyboardInterrupt):
@@ -189,7 +192,7 @@ def _forms(word: str):
 
 
 def _import(client, name: str, batch: list[dict]) -> None:
-    answers = client.collections[name].documents.import_(batch, {"action": "create"})
+    answers = client.import_documents(name, batch)
     refused = [a for a in answers if not a.get("success")]
     if refused:
         raise BuildError(
@@ -226,13 +229,7 @@ def _store_synonyms(client, name: str, groups) -> None:
     for number, group in enumerate(groups):
         members = list(dict.fromkeys(synonym_terms(member) for member in group))
         if len(members) > 1:
-            # Straight to the endpoint: the client's `synonyms` wrapper logs a
-            # deprecation notice (for servers from v30) that it cannot be told to keep quiet.
-            client.api_call.put(
-                f"/collections/{name}/synonyms/kavosh-{number}",
-                entity_type=dict,
-                body={"synonyms": members},
-            )
+            client.put(f"/collections/{name}/synonyms/kavosh-{number}", {"synonyms": members})
 
 
 def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
@@ -250,33 +247,38 @@ def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
     }
 
 
-def wait_for_replicas(client, name: str, expected: int, timeout: float) -> None:
-    """Block until every node that answers holds all `expected` passages of `name`.
+def wait_for_replicas(client, path: str, ready: Callable[[dict], bool], timeout: float) -> None:
+    """Block until every node that answers says `ready` about what `path` returns.
 
     A node that refuses connections is down and is skipped (it catches up from
     the Raft log when it returns); a node that answers but lags is waited for.
     """
     deadline = time.monotonic() + timeout
-    pending = [node.url() for node in client.config.nodes]
+    pending = list(client.nodes)
     while pending:
-        pending = [url for url in pending if _lagging(url, client.config.api_key, name, expected)]
+        pending = [url for url in pending if _lagging(url, client.api_key, path, ready)]
         if not pending:
             return
         if time.monotonic() > deadline:
             raise BuildError(
-                f"Typesense nodes {', '.join(pending)} did not receive every passage "
-                f"within {timeout:.0f} s"
+                f"Typesense nodes {', '.join(pending)} did not apply {path} within {timeout:.0f} s"
             )
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
-def _lagging(url: str, api_key: str, name: str, expected: int) -> bool:
-    request = urllib.request.Request(
-        f"{url}/collections/{name}", headers={"X-TYPESENSE-API-KEY": api_key}
-    )
+def _holds(expected: int) -> Callable[[dict], bool]:
+    return lambda collection: collection.get("num_documents", 0) >= expected
+
+
+def _names(collection: str) -> Callable[[dict], bool]:
+    return lambda alias: alias.get("collection_name") == collection
+
+
+def _lagging(url: str, api_key: str, path: str, ready: Callable[[dict], bool]) -> bool:
+    request = urllib.request.Request(url + path, headers={"X-TYPESENSE-API-KEY": api_key})
     try:
         with urllib.request.urlopen(request, timeout=2) as response:
-            return json.loads(response.read())["num_documents"] < expected
+            return not ready(json.loads(response.read()))
     except urllib.error.HTTPError:
         return True  # not there yet (404) or not ready (503)
     except OSError:
@@ -284,7 +286,7 @@ def _lagging(url: str, api_key: str, name: str, expected: int) -> bool:
 
 
 def _generations(client, alias: str) -> list[int]:
-    numbers = (generation_number(alias, c["name"]) for c in client.collections.retrieve())
+    numbers = (generation_number(alias, c["name"]) for c in client.get("/collections"))
     return sorted(n for n in numbers if n is not None)
 
 
@@ -295,7 +297,7 @@ def _pair(name: str) -> list[str]:
 def _drop(client, names: list[str]) -> None:
     for name in names:
         try:
-            client.collections[name].delete()
+            client.delete(f"/collections/{name}")
         except Exception:  # already gone, or the cluster is away: nothing to undo
             pass
 

@@ -10,6 +10,8 @@ sent. Typesense then does what it does well on those terms: typo tolerance,
 phrase and prefix matching, field weights, filters and facets. The raw text,
 title, section, speaker and citation are stored, not indexed, for display.
 
+The client is `indexer.typesense_client`.
+
 Names: the alias (default `kavosh`) points at one passages collection
 `<alias>-<NNNNNN>`; its metadata (manifest, documents, vocabulary, the section
 and speaker names) lives beside it in `<alias>-<NNNNNN>-meta`.
@@ -18,7 +20,6 @@ and speaker names) lives beside it in `<alias>-<NNNNNN>-meta`.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 from indexer.analysis import WORD_PATTERN, compound_forms, fold, stem
 
@@ -81,31 +82,4 @@ def index_terms(text: str | None) -> str:
         return ""
     return " ".join(
         term for match in WORD_PATTERN.finditer(text) for term in term_tokens(fold(match.group()))
-    )
-
-
-def node_config(url: str) -> dict:
-    """`http://127.0.0.1:8108` as the client's node dictionary."""
-    parsed = urlparse(url.strip())
-    if not (parsed.scheme and parsed.hostname and parsed.port):
-        raise ValueError(f"{url!r} is not a Typesense node URL (like http://127.0.0.1:8108)")
-    return {"host": parsed.hostname, "port": parsed.port, "protocol": parsed.scheme}
-
-
-def connect(nodes: list[str], api_key: str, timeout: float = 2.0, retries: int = 3):
-    """A client that spreads requests over `nodes` and retries on the next node
-    when one does not answer (connection refused, timeout, 5xx), marking it
-    unhealthy for `healthcheck_interval_seconds` so later requests skip it."""
-    import typesense  # only a Typesense deployment needs the client
-
-    return typesense.Client(
-        {
-            "nodes": [node_config(url) for url in nodes],
-            "api_key": api_key,
-            "connection_timeout_seconds": timeout,
-            "num_retries": max(retries, len(nodes)),
-            "retry_interval_seconds": 0.05,
-            "healthcheck_interval_seconds": 5,
-            "suppress_deprecation_warnings": True,
-        }
     )

@@ -24,7 +24,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from app.search.compiler import QueryCompiler
 from app.search.highlight import Marks, excerpt
@@ -37,7 +36,8 @@ from app.search.vocabulary import Vocabulary
 from indexer.analysis import words
 from indexer.errors import IndexError_, NoIndexError
 from indexer.models import Citation
-from indexer.typesense_schema import DEFAULT_ALIAS, connect, meta_name
+from indexer.typesense_client import TypesenseClient, is_not_found
+from indexer.typesense_schema import DEFAULT_ALIAS, meta_name
 
 ALIAS_TTL = 1.0
 
@@ -81,7 +81,7 @@ class TypesenseSearchService:
     ):
         self.nodes = list(nodes)
         self.alias = alias
-        self.client = client or connect(self.nodes, api_key)
+        self.client = client or TypesenseClient(self.nodes, api_key)
         self.synonyms_file = synonyms_file
         self.cache_size = cache_size
         self.store = _AliasStore(self)
@@ -99,7 +99,7 @@ class TypesenseSearchService:
             if current is not None and time.monotonic() - self._checked < ALIAS_TTL:
                 return current
             try:
-                name = self.client.aliases[self.alias].retrieve()["collection_name"]
+                name = self.client.get(f"/aliases/{self.alias}")["collection_name"]
                 if current is None or current.name != name:
                     current = self._open(name)
             except Exception as error:
@@ -113,8 +113,7 @@ class TypesenseSearchService:
 
     def _open(self, name: str) -> _Collection:
         meta = {}
-        for line in self.client.collections[meta_name(name)].documents.export().splitlines():
-            part = json.loads(line)
+        for part in self.client.export(meta_name(name)):
             meta.setdefault(part["part"], []).append(json.loads(part["json"]))
         forms: dict[str, list] = {}
         for chunk in meta.get("vocabulary", []):
@@ -139,7 +138,7 @@ class TypesenseSearchService:
         )
 
     def _error(self, error: Exception):
-        if _is_not_found(error):
+        if is_not_found(error):
             return NoIndexError(self.store.root, "no collection has been pushed")
         return IndexError_(
             f"the Typesense cluster did not answer ({type(error).__name__}: {error}): "
@@ -149,18 +148,13 @@ class TypesenseSearchService:
     @property
     def degraded(self) -> str | None:
         """Which nodes the client is skipping, if any: the others serve meanwhile."""
-        api_call = self.client.api_call
-        manager = getattr(api_call, "node_manager", None)
-        nodes = manager.nodes if manager is not None else getattr(api_call, "nodes", [])
-        down = [node.url() for node in nodes if not node.healthy]
+        down = self.client.unhealthy_nodes()
         if not down:
             return None
         return f"Typesense node(s) {', '.join(down)} not answering; the others are serving"
 
     def close(self) -> None:
-        close = getattr(self.client.api_call, "close", None)
-        if close:
-            close()
+        self.client.close()
 
     # -- searching --------------------------------------------------------------------
 
@@ -219,7 +213,7 @@ class TypesenseSearchService:
         if wanted.matches_nothing:
             return Results(**base, total=0, hits=[], facets={name: [] for name in FACETS})
         try:
-            answer = self.client.collections[self.alias].documents.search(wanted.params)
+            answer = self.client.search(self.alias, wanted.params)
         except Exception as error:
             raise self._error(error) from error
         answered_by = answer.get("request_params", {}).get("collection_name", collection.name)
@@ -240,11 +234,10 @@ class TypesenseSearchService:
     def passage(self, passage_id: str) -> Hit | None:
         """One passage by id, or None."""
         self.collection()
-        documents = self.client.collections[self.alias].documents
         try:
-            fields = documents[quote(passage_id, safe="")].retrieve()
+            fields = self.client.document(self.alias, passage_id)
         except Exception as error:
-            if _is_not_found(error):
+            if is_not_found(error):
                 return None
             raise self._error(error) from error
         return _hit(fields, 0.0, 0, Marks())
@@ -310,7 +303,3 @@ def _facets(answer: dict) -> dict[str, list[FacetValue]]:
         values.sort(key=lambda v: (-v.count, v.value))
         facets[name] = values[:FACET_LIMIT]
     return facets
-
-
-def _is_not_found(error: Exception) -> bool:
-    return type(error).__name__ == "ObjectNotFound"

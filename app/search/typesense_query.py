@@ -35,8 +35,10 @@ from indexer.models import SECTION_SEPARATOR
 from indexer.typesense_schema import TERM_FIELDS
 
 QUERY_BY = ",".join(TERM_FIELDS.values())
-# Our BM25F weights (text 1, title 0.5, section 0.7, speaker 0.5) on Typesense's 0–15 scale.
-QUERY_BY_WEIGHTS = "15,7,10,7"
+# Our BM25F weights (text 1, title 0.5, speaker 0.5) on Typesense's 0–15 scale. The
+# section weighs as much as the text: it stands in for our bonus for a heading
+# that holds every word, which Typesense has no way to say.
+QUERY_BY_WEIGHTS = "15,7,15,7"
 DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
 FACET_LIMIT = 20
@@ -101,6 +103,9 @@ def search_params(
         "min_len_2typo": 9,
         "typo_tokens_threshold": TYPO_TOKENS_THRESHOLD,
         "drop_tokens_threshold": DROP_TOKENS_THRESHOLD,
+        # A short field equal to the query (a speaker's name) must not outrank
+        # the passage that says it: ours has no such rule.
+        "prioritize_exact_match": "false",
         "prefix": "true" if prefix else "false",
         "facet_by": ",".join(FACETS.values()),
         "max_facet_values": FACET_LIMIT,

@@ -1,0 +1,105 @@
+"""The one way Kavosh talks to a Typesense cluster: the PyPI client's request
+layer (its node rotation, retries and health marks), under a handful of
+REST calls.
+
+The client's object wrappers (`client.collections[name]`…) are not used: from
+client 2.x each one warns about APIs that servers from v30 dropped, on every
+access, and 0.24 has them all. Requests go straight to `api_call`, which
+spreads them over the nodes and, when a node refuses, times out or answers
+5xx, marks it unhealthy (skipped for `HEALTHCHECK_SECONDS`) and retries on the
+next one, so a node that is down never fails a request.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from urllib.parse import quote, urlparse
+
+RETRY_SECONDS = 0.1
+HEALTHCHECK_SECONDS = 5
+
+
+def node_config(url: str) -> dict:
+    """`http://127.0.0.1:8108` as the client's node dictionary."""
+    parsed = urlparse(url.strip())
+    if not (parsed.scheme and parsed.hostname and parsed.port):
+        raise ValueError(f"{url!r} is not a Typesense node URL (like http://127.0.0.1:8108)")
+    return {"host": parsed.hostname, "port": parsed.port, "protocol": parsed.scheme}
+
+
+class TypesenseClient:
+    """REST calls to a cluster, each retried across `nodes`."""
+
+    def __init__(self, nodes: list[str], api_key: str, timeout: float = 2.0):
+        import typesense  # only a Typesense deployment needs the client
+
+        self.nodes = list(nodes)
+        self.api_key = api_key
+        config = {
+            "nodes": [node_config(url) for url in self.nodes],
+            "api_key": api_key,
+            "connection_timeout_seconds": timeout,
+            # Every node about three times over roughly a second: enough to ride
+            # out a node's death and a leader election.
+            "num_retries": 3 * len(self.nodes),
+            "retry_interval_seconds": RETRY_SECONDS,
+            "healthcheck_interval_seconds": HEALTHCHECK_SECONDS,
+            "suppress_deprecation_warnings": True,
+        }
+        with warnings.catch_warnings():
+            # Client 2.x warns on construction about APIs removed in server v30.
+            warnings.filterwarnings("ignore", ".*deprecated on v30", DeprecationWarning)
+            self._client = typesense.Client(config)
+        self._api = self._client.api_call
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        return self._api.get(path, entity_type=dict, as_json=True, params=params)
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._api.post(path, entity_type=dict, as_json=True, body=body)
+
+    def put(self, path: str, body: dict) -> dict:
+        return self._api.put(path, entity_type=dict, body=body)
+
+    def delete(self, path: str) -> dict:
+        return self._api.delete(path, entity_type=dict)
+
+    def search(self, collection: str, params: dict) -> dict:
+        return self.get(f"/collections/{quote(collection)}/documents/search", params)
+
+    def document(self, collection: str, document_id: str) -> dict:
+        return self.get(f"/collections/{quote(collection)}/documents/{quote(document_id, safe='')}")
+
+    def import_documents(self, collection: str, documents: list[dict]) -> list[dict]:
+        """Create `documents`; one answer per document (`{"success": true}` or its error)."""
+        answer = self._api.post(
+            f"/collections/{quote(collection)}/documents/import",
+            entity_type=str,
+            as_json=False,
+            params={"action": "create"},
+            body="\n".join(json.dumps(d, ensure_ascii=False) for d in documents),
+        )
+        return [json.loads(line) for line in answer.splitlines() if line.strip()]
+
+    def export(self, collection: str) -> list[dict]:
+        answer = self._api.get(
+            f"/collections/{quote(collection)}/documents/export", entity_type=str, as_json=False
+        )
+        return [json.loads(line) for line in answer.splitlines() if line.strip()]
+
+    def unhealthy_nodes(self) -> list[str]:
+        """The nodes the client is skipping after a failed request."""
+        manager = getattr(self._api, "node_manager", None)
+        nodes = manager.nodes if manager is not None else getattr(self._api, "nodes", [])
+        return [node.url() for node in nodes if not node.healthy]
+
+    def close(self) -> None:
+        close = getattr(self._api, "close", None)
+        if close:
+            close()
+
+
+def is_not_found(error: BaseException) -> bool:
+    """A 404: no such collection, alias or document."""
+    return type(error).__name__ == "ObjectNotFound"
