@@ -1,0 +1,97 @@
+"""Our query language as Typesense parameters: pure functions, exact strings.
+
+The cluster tests (test_typesense_backend.py) show that these parameters find
+the right passages; these pin down what is sent, clause by clause.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.search.querylang import parse
+from app.search.synonyms import Synonyms, parse_groups
+from app.search.typesense_query import Catalog, search_params
+from indexer.typesense_schema import generation_number, index_terms
+
+CATALOG = Catalog(
+    sources=("notes/a.md", "b.txt"),
+    titles={"notes/a.md": "Lighthouse Log", "b.txt": "Harbour Notes"},
+    sections=("History", "History › Foundation", "Status"),
+    speakers=("Ada Quill", "Hein Htet Kyaw"),
+)
+SYNONYMS = Synonyms(parse_groups("WPI, Worker-communist Party of Iran\nTV, television\n"))
+
+
+def params(query: str, **filters) -> dict:
+    return search_params(parse(query), CATALOG, SYNONYMS, **filters).params
+
+
+class TestTerms:
+    def test_the_terms_field_is_our_analysis_chain(self):
+        assert index_terms("Worker-communist Parties’ 12,000 Javânân") == (
+            "worker-communist worker communist parti 12,000 12000 javanan"
+        )
+
+    def test_question_words_are_left_out_and_words_stemmed(self):
+        assert params("when did Mansoor Hekmat die")["q"] == "mansoor hekmat die"
+
+    def test_only_function_words_are_kept_when_there_is_nothing_else(self):
+        assert params("the")["q"] == "the"
+
+    def test_a_synonym_member_is_sent_whole_with_its_function_words(self):
+        assert params("Worker-communist Party of Iran")["q"] == "worker-communist parti of iran"
+
+    def test_phrases_exclusions_and_prefixes(self):
+        sent = params('"Neither Shah" -Mullah hekm* council')
+        assert sent["q"] == '"neither shah" council hekm -mullah'
+        assert sent["prefix"] == "true"
+
+
+class TestTypos:
+    def test_our_typo_rules_by_default(self):
+        sent = params("Hekmat")
+        assert (sent["num_typos"], sent["min_len_1typo"], sent["min_len_2typo"]) == (2, 5, 9)
+
+    def test_an_explicit_budget_applies_from_any_length(self):
+        sent = params("Moghadm~1")
+        assert (sent["num_typos"], sent["min_len_1typo"], sent["min_len_2typo"]) == (1, 1, 9)
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("source:a.md Iran", "source:=[`notes/a.md`]"),
+            ("section:History Iran", "section_path:=[`History`,`History › Foundation`]"),
+            ('speaker:"Hein Htet Kyaw" Iran', "speaker_name:=[`Hein Htet Kyaw`]"),
+            ("title:lighthouse Iran", "document:=[`notes/a.md`]"),
+            ("-source:b.txt Iran", "source:!=[`b.txt`]"),
+            (
+                "+Kurdistan committee",
+                "(text_terms:`kurdistan` || title_terms:`kurdistan` || "
+                "section_terms:`kurdistan` || speaker_terms:`kurdistan`)",
+            ),
+        ],
+    )
+    def test_field_clauses_become_exact_filter_values(self, query, expected):
+        assert params(query)["filter_by"] == expected
+
+    def test_api_filters_join_the_query_filters(self):
+        sent = params("Iran", sources=["a.md", "b.txt"], speaker="Ada Quill")
+        assert sent["filter_by"] == "source:=[`notes/a.md`,`b.txt`] && speaker_name:=[`Ada Quill`]"
+
+    def test_a_filter_no_value_passes_matches_nothing(self):
+        query = search_params(parse("source:nosuch.txt Iran"), CATALOG, SYNONYMS)
+        assert query.matches_nothing
+
+    def test_facets_paging_and_ties(self):
+        sent = params("Iran", page=3, per_page=7)
+        assert (sent["page"], sent["per_page"]) == (3, 7)
+        assert sent["facet_by"] == "source,section_path"
+        assert sent["sort_by"] == "_text_match:desc,position:asc"
+
+
+def test_generation_numbers_belong_to_one_alias():
+    assert generation_number("kavosh", "kavosh-000012") == 12
+    assert generation_number("kavosh", "kavosh-000012-meta") is None
+    assert generation_number("kavosh", "kitchen-000001") is None
