@@ -29,7 +29,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--engine", action="append", choices=list(ENGINES), help="repeatable")
     parser.add_argument("--output", type=Path, default=HERE, help="where results go")
     parser.add_argument("--workdir", type=Path, default=HERE / ".work", help="indexes, logs")
-    parser.add_argument("--budget", type=float, default=19 * 60, help="seconds for the run")
+    parser.add_argument("--budget", type=float, default=19.5 * 60, help="seconds for the run")
     return parser.parse_args(argv)
 
 

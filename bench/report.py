@@ -14,6 +14,7 @@ import json
 import platform
 from pathlib import Path
 
+from bench.corpora import CORPORA
 from bench.engines import package_version
 from bench.measure import machine
 from bench.targets import check_targets
@@ -92,7 +93,7 @@ def markdown(record: dict, plotted: bool) -> str:
         _load(record),
         "",
     ]
-    for corpus in dict.fromkeys(r["corpus"] for r in results):
+    for corpus in [c for c in CORPORA if any(r["corpus"] == c for r in results)]:
         rows = [r for r in results if r["corpus"] == corpus]
         columns = _RELEVANCE["scifact" if corpus == "scifact" else "text"] + _COST
         if any(r.get("rps") for r in rows):
