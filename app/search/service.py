@@ -76,26 +76,54 @@ class SearchService:
         self._lock = threading.RLock()
         self._generation: _Generation | None = None
         self._synonyms_stamp: tuple | None = None
+        self._broken: str | None = None  # the live generation, when it cannot be opened
+        self.degraded: str | None = None  # why an older generation is being served
 
     # -- the generation ----------------------------------------------------------
 
     def generation(self) -> _Generation:
-        """The open generation, reopened if `kavosh index` published a new one."""
+        """The open generation, reopened if `kavosh index` published a new one.
+
+        If the live generation cannot be opened (damaged files), the newest
+        older generation that can is served instead and `degraded` says why,
+        until a rebuild publishes a good one.
+        """
         name = self.store.current_name()
         with self._lock:
             current = self._generation
-            if current is not None and current.name == name:
+            if current is not None and (current.name == name or self._broken == name):
                 self._refresh_synonyms(current)
                 return current
             if name is None:
                 raise NoIndexError(self.store.root)
-            opened = self._open(self.store.current())
+            try:
+                opened = self._open(self.store.root / name)
+                self._broken, self.degraded = None, None
+            except IndexCorruptError as error:
+                opened = self._fallback(name)
+                if opened is None:
+                    raise
+                self._broken = name
+                self.degraded = (
+                    f"{error.message}; serving the previous generation {opened.name} meanwhile"
+                )
             self._generation = opened
             self._synonyms_stamp = self._synonyms_signature()
             self._cache.clear()
             if current is not None:
                 current.close()
             return opened
+
+    def _fallback(self, broken: str) -> _Generation | None:
+        """The newest older generation that opens, or None."""
+        for folder in sorted(self.store.root.glob("gen-*"), reverse=True):
+            if folder.name >= broken:
+                continue
+            try:
+                return self._open(folder)
+            except IndexCorruptError:
+                continue
+        return None
 
     def _open(self, folder: Path) -> _Generation:
         try:
@@ -105,6 +133,7 @@ class SearchService:
                     f"the index in {folder} was built by another version of Kavosh: "
                     "run `kavosh index` to rebuild it"
                 )
+            _check_sizes(folder, manifest.get("files", {}))
             index = whoosh_index.open_dir(str(folder))
             searcher = index.searcher(weighting=_weighting())
             documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
@@ -279,6 +308,19 @@ class SearchService:
             }
         )
         return list(dict.fromkeys(completions + titles))[:limit]
+
+
+def _check_sizes(folder: Path, sizes: dict[str, int]) -> None:
+    """Refuse a generation whose files are not the size the build wrote."""
+    for name, size in sizes.items():
+        path = folder / name
+        actual = path.stat().st_size if path.exists() else None
+        if actual != size:
+            found = "missing" if actual is None else f"{actual:,} bytes"
+            raise IndexCorruptError(
+                f"the index generation {folder.name} is damaged ({name} is {found}, "
+                f"expected {size:,} bytes): run `kavosh index` to rebuild it"
+            )
 
 
 def _check(query: str, page: int, per_page: int) -> None:
