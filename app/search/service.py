@@ -15,12 +15,12 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.query import And, Or
 
 from app.search.compiler import Compiled, QueryCompiler
@@ -137,7 +137,9 @@ class SearchService:
             index = whoosh_index.open_dir(str(folder))
             searcher = index.searcher(weighting=_weighting())
             documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
-            vocabulary = Vocabulary(json.loads((folder / VOCABULARY).read_text("utf-8")))
+            vocabulary = Vocabulary(
+                json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
+            )
             reader = searcher.reader()
             vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
         except IndexCorruptError:
@@ -227,24 +229,15 @@ class SearchService:
                 **base,
                 total=0,
                 hits=[],
+                facets={name: [] for name in FACET_COLUMNS},
                 suggestion=suggestion,
                 generation=generation.name,
                 notes=tuple(compiled.notes),
             )
         searcher = generation.searcher
-        restrict = self._filters(generation, sources, section, speaker)
+        matched, narrowed = self._matched(searcher, compiled, sources, section, speaker, generation)
         end = page * per_page
-        facets = {
-            "source": sorting.FieldFacet("source", maptype=sorting.Count),
-            "section": sorting.FieldFacet("section_path", maptype=sorting.Count),
-        }
-        ranked = searcher.search(
-            compiled.ranked, limit=end, filter=restrict, mask=compiled.excluded, groupedby=facets
-        )
-        total = len(ranked)
-        ordered = [(hit.docnum, hit.score) for hit in ranked]
-        if compiled.tiers and total:
-            ordered = _tiered(searcher, compiled, restrict, end, ordered)
+        ordered = _ranked(searcher, compiled, matched if narrowed else None, end) if matched else []
         window = ordered[(page - 1) * per_page : end]
         hits = [
             _hit(searcher.stored_fields(docnum), score, rank, compiled)
@@ -252,13 +245,26 @@ class SearchService:
         ]
         return Results(
             **base,
-            total=total,
+            total=len(matched),
             hits=hits,
-            facets={name: _facet(ranked, name) for name in facets},
+            facets=_facets(searcher, matched),
             suggestion=suggestion,
             generation=generation.name,
             notes=tuple(compiled.notes),
         )
+
+    def _matched(self, searcher, compiled, sources, section, speaker, generation):
+        """Every passage the query matches, as document numbers, and whether
+        filters or exclusions narrowed them: one unscored pass that gives the
+        exact total and the facet counts."""
+        matched = set(searcher.docs_for_query(compiled.matching))
+        restrict = self._filters(generation, sources, section, speaker)
+        narrowed = restrict is not None or compiled.excluded is not None
+        if restrict is not None and matched:
+            matched &= set(searcher.docs_for_query(restrict))
+        if compiled.excluded is not None and matched:
+            matched -= set(searcher.docs_for_query(compiled.excluded))
+        return matched, narrowed
 
     def _filters(self, generation, sources, section, speaker):
         """The API's filters, as the query language's field clauses would be."""
@@ -337,19 +343,23 @@ def _check(query: str, page: int, per_page: int) -> None:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", code="bad_per_page")
 
 
-def _tiered(searcher, compiled: Compiled, restrict, end: int, ordered):
-    """The ranking in tiers (all words exactly, all words, the rest), each
-    tier by score. Every tier is a subset of `ordered`, so totals hold."""
+def _ranked(searcher, compiled: Compiled, allowed: set[int] | None, end: int) -> list[tuple]:
+    """The first `end` (docnum, score) pairs: the tiers (all words exactly, all
+    words allowing typos) each by score, then the rest by score. `allowed`
+    holds the passages that filters and exclusions leave, if any apply;
+    without it Whoosh may skip blocks that cannot reach the top `end`."""
     first: list = []
     seen: set[int] = set()
     for tier in compiled.tiers:
-        for hit in searcher.search(tier, limit=end, filter=restrict, mask=compiled.excluded):
-            if hit.docnum not in seen:
-                seen.add(hit.docnum)
-                first.append((hit.docnum, hit.score))
+        for hit in searcher.search(tier, limit=end, filter=allowed, mask=seen or None):
+            seen.add(hit.docnum)
+            first.append((hit.docnum, hit.score))
         if len(first) >= end:
             return first[:end]
-    return first + [(d, s) for d, s in ordered if d not in seen]
+    rest = searcher.search(
+        compiled.ranked, limit=end - len(first), filter=allowed, mask=seen or None
+    )
+    return first + [(hit.docnum, hit.score) for hit in rest]
 
 
 def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hit:
@@ -370,11 +380,21 @@ def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hi
     )
 
 
-def _facet(results, name: str) -> list[FacetValue]:
-    counts = results.groups(name)
-    values = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
-    values.sort(key=lambda v: (-v.count, v.value))
-    return values[:FACET_LIMIT]
+FACET_COLUMNS = {"source": "source", "section": "section_path"}
+
+
+def _facets(searcher, matched: set[int]) -> dict[str, list[FacetValue]]:
+    """Counts by source file and by section over every matched passage, read
+    from the index's columns (no stored fields are loaded)."""
+    reader = searcher.reader()
+    facets = {}
+    for name, column in FACET_COLUMNS.items():
+        values = reader.column_reader(column)
+        counts = Counter(values[docnum] for docnum in matched)
+        ranked = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
+        ranked.sort(key=lambda v: (-v.count, v.value))
+        facets[name] = ranked[:FACET_LIMIT]
+    return facets
 
 
 def _suggestion(query: str, compiled: Compiled, vocabulary: Vocabulary) -> str | None:

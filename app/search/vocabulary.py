@@ -22,6 +22,8 @@ from rapidfuzz.distance import OSA
 from indexer.analysis import stem
 
 MAX_VARIANTS = 8
+RARE_PASSAGES = 5
+RARE_FRACTION = 2000
 _SKELETON_RULES = [
     (re.compile(r"gh|q"), "g"),
     (re.compile(r"kh|ck|c(?=[aou])"), "k"),
@@ -53,8 +55,10 @@ def skeleton(word: str) -> str | None:
 class Vocabulary:
     """Look-ups over the word forms of one index generation."""
 
-    def __init__(self, forms: dict[str, list]):
+    def __init__(self, forms: dict[str, list], passages: int = 0):
         self.stems = {form: entry[0] for form, entry in forms.items()}
+        # A word in fewer passages than this is rare enough to expand (see variants).
+        self.rare_below = max(RARE_PASSAGES, passages // RARE_FRACTION)
         self.known_stems = set(self.stems.values())
         self.frequency = {form: entry[1] for form, entry in forms.items()}
         self.sorted_forms = sorted(forms)
@@ -102,9 +106,15 @@ class Vocabulary:
         return sorted(others, key=lambda f: -self.frequency[f])[:limit]
 
     def variants(self, form: str) -> list[str]:
-        """Typo and transliteration variants of a form, for query expansion."""
+        """Typo and transliteration variants of a form, for query expansion.
+
+        Only words the corpus holds rarely, or not at all, are expanded: a
+        typo or a variant spelling of a name is rare, while expanding a common
+        word ("draft" to "craft", "drift", "raft") buries its own passages
+        under others and multiplies the work of every query that uses it.
+        """
         budget = typo_budget(form)
-        if budget == 0 or not form.isalpha():
+        if budget == 0 or not form.isalpha() or self.frequency.get(form, 0) >= self.rare_below:
             return []
         seen = dict.fromkeys(self.near(form, budget) + self.sounds_like(form))
         return list(seen)[:MAX_VARIANTS]
