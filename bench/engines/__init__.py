@@ -23,6 +23,7 @@ from bench.queries import Query
 ENGINES = {
     "kavosh": "bench.engines.kavosh_core:KavoshCore",
     "kavosh-http": "bench.engines.kavosh_http:KavoshHttp",
+    "kavosh-typesense": "bench.engines.kavosh_typesense:KavoshTypesense",
     "whoosh": "bench.engines.whoosh_plain:PlainWhoosh",
     "tantivy": "bench.engines.tantivy_engine:Tantivy",
     "sqlite-fts5": "bench.engines.fts5:SqliteFts5",
