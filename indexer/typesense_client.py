@@ -16,15 +16,21 @@ import json
 import warnings
 from urllib.parse import quote, urlparse
 
+from indexer.errors import KavoshError
+
 RETRY_SECONDS = 0.1
 HEALTHCHECK_SECONDS = 5
 
 
 def node_config(url: str) -> dict:
     """`http://127.0.0.1:8108` as the client's node dictionary."""
-    parsed = urlparse(url.strip())
-    if not (parsed.scheme and parsed.hostname and parsed.port):
-        raise ValueError(f"{url!r} is not a Typesense node URL (like http://127.0.0.1:8108)")
+    try:
+        parsed = urlparse(url.strip())
+        port = parsed.port
+    except ValueError:
+        port = None
+    if not (parsed.scheme and parsed.hostname and port):
+        raise KavoshError(f"{url!r} is not a Typesense node URL (like http://127.0.0.1:8108)")
     return {"host": parsed.hostname, "port": parsed.port, "protocol": parsed.scheme}
 
 
@@ -32,8 +38,16 @@ class TypesenseClient:
     """REST calls to a cluster, each retried across `nodes`."""
 
     def __init__(self, nodes: list[str], api_key: str, timeout: float = 2.0):
-        import typesense  # only a Typesense deployment needs the client
-
+        try:
+            import typesense  # only a Typesense deployment needs the client
+        except ImportError:
+            raise KavoshError(
+                "the Typesense client is not installed: pip install -e '.[typesense]'"
+            ) from None
+        if not api_key:
+            raise KavoshError(
+                "no Typesense API key: set KAVOSH_TYPESENSE_API_KEY (TYPESENSE_API_KEY)"
+            )
         self.nodes = list(nodes)
         self.api_key = api_key
         config = {

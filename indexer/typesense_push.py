@@ -75,7 +75,13 @@ def push_index(
     report.skipped.extend(corpus.skipped)
     report.warnings.extend(corpus.warnings)
     splitter = train_splitter(corpus)
-    previous = _generations(client, alias)
+    try:
+        previous = _generations(client, alias)
+    except Exception as error:
+        raise BuildError(
+            f"could not reach the Typesense cluster ({_reason(error)}): "
+            f"check that its nodes ({', '.join(client.nodes)}) are running"
+        ) from error
     name = collection_name(alias, max(previous, default=0) + 1)
     try:
         client.post("/collections", passages_schema(name))
