@@ -2,15 +2,16 @@
 
 Latency is timed one query at a time after a warm-up pass, because a user
 waits for one answer, and caches and lazily opened files should not count as
-the engine's speed. Memory is the peak resident set of the engine's worker
-process, plus the peak of any server it started (sampled, since a server is
-not our child to `getrusage`).
+the engine's speed. Memory is the peak of the summed resident sets of the
+engine's worker and every process it started, sampled ten times a second.
+`getrusage`'s `ru_maxrss` is not used: on Linux a child started by fork and
+exec inherits its parent's high-water mark, so every worker would report at
+least the runner's own memory.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -52,16 +53,6 @@ def size_on_disk(*paths: Path) -> int:
         for file in files:
             total += file.stat().st_size
     return total
-
-
-def own_peak_rss() -> int:
-    """This process's peak resident set in bytes (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def children_peak_rss() -> int:
-    """Peak resident set of the largest waited-for child (e.g. `kavosh index`)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
 class TreeSampler:

@@ -27,7 +27,7 @@ from bench.corpora import Corpus
 from bench.engines import BuildInfo, Engine, HttpTarget, package_version
 from bench.engines.kavosh_core import DOCUMENT_PAGE, best_passage_per_file, query_text
 from bench.http_load import HOST, Client, wait_until
-from bench.measure import children_peak_rss
+from bench.measure import TreeSampler
 from bench.queries import Query
 from bench.typesense_server import free_port
 from indexer.generations import GenerationStore
@@ -50,14 +50,18 @@ class KavoshHttp(Engine):
             "KAVOSH_INDEX_DIR": str(folder),
             "KAVOSH_SOURCE_DIR": str(corpus.kavosh_source),
         }
-        index = subprocess.run(
-            [KAVOSH, "index", "--if-missing", "--source", corpus.kavosh_source, "--index", folder],
+        command = [KAVOSH, "index", "--if-missing", "--source", corpus.kavosh_source]
+        index = subprocess.Popen(
+            [*command, "--index", folder],
             env=self.env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
         )
+        with TreeSampler(index.pid) as sampler:
+            output, _ = index.communicate()
         if index.returncode not in (0, 3):
-            raise RuntimeError(f"kavosh index failed: {_last_line(index.stderr or index.stdout)}")
+            raise RuntimeError(f"kavosh index failed: {_last_line(output)}")
         self.by_document = corpus.by_document
         self.texts: dict[str, str] = {}
         self.workdir = workdir
@@ -65,8 +69,7 @@ class KavoshHttp(Engine):
         if reused:
             notes["index"] = "the kavosh run's (`kavosh index --if-missing`, as `make run`)"
             return BuildInfo([folder], notes, reused=True)
-        # The largest waited-for child so far is `kavosh index`: its own peak.
-        figures = {"index_command_peak_rss": children_peak_rss()}
+        figures = {"index_command_peak_rss": sampler.peak}
         return BuildInfo([folder], notes, figures)
 
     def search(self, query: Query, k: int) -> list[str]:
