@@ -66,7 +66,7 @@ _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+\.\d+$")
 
 # Bump when the chain or the schema changes: an index built by another version
 # is rebuilt rather than silently misread.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 @lru_cache(maxsize=200_000)
@@ -150,14 +150,19 @@ def exact_term(folded: str) -> str | None:
 
 
 class StemFilter(Filter):
-    """Step 4: Snowball stems for Latin words, plus `=word` for exact forms."""
+    """Step 4: Snowball stems for Latin words, plus `=word` for exact forms
+    where `exact_forms` is set (the passage text, where ranking uses them)."""
+
+    def __init__(self, exact_forms: bool = True):
+        self.exact_forms = exact_forms
 
     def __call__(self, tokens):
+        exact_forms = self.exact_forms
         for token in tokens:
             folded = token.text
             token.text = stem(folded)
             yield token
-            if token.text != folded:
+            if exact_forms and token.text != folded:
                 token.text = EXACT_MARK + folded
                 yield token
 
@@ -165,9 +170,19 @@ class StemFilter(Filter):
 TOKENIZER = RegexTokenizer(WORD_PATTERN)
 
 
-def stemming_analyzer():
-    """The chain for full-text fields (built fresh: analyzers hold state)."""
-    return RegexTokenizer(WORD_PATTERN) | FoldFilter() | CompoundSplitFilter() | StemFilter()
+def stemming_analyzer(exact_forms: bool = True):
+    """The chain for full-text fields (built fresh: analyzers hold state).
+
+    Short metadata fields (title, section, speaker) leave out the `=word`
+    exact forms: only the passage text is ranked by them, and a title is
+    indexed once per passage, so every token there costs many times over.
+    """
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | FoldFilter()
+        | CompoundSplitFilter()
+        | StemFilter(exact_forms=exact_forms)
+    )
 
 
 def words(text: str) -> list[str]:

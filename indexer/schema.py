@@ -25,9 +25,9 @@ def build_schema() -> Schema:
         source=ID(stored=True, sortable=True),
         kind=ID(stored=True),
         text=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=True),
-        title=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
-        section=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
-        speaker=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=False),
+        title=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
+        section=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
+        speaker=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
         # Exact values for facets and filters, kept in columns for fast grouping.
         section_path=ID(sortable=True),
         speaker_name=ID(sortable=True),

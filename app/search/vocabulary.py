@@ -24,6 +24,7 @@ from indexer.analysis import stem
 MAX_VARIANTS = 8
 RARE_PASSAGES = 5
 RARE_FRACTION = 2000
+VARIANT_RATIO = 3
 _SKELETON_RULES = [
     (re.compile(r"gh|q"), "g"),
     (re.compile(r"kh|ck|c(?=[aou])"), "k"),
@@ -116,8 +117,14 @@ class Vocabulary:
         budget = typo_budget(form)
         if budget == 0 or not form.isalpha() or self.frequency.get(form, 0) >= self.rare_below:
             return []
-        seen = dict.fromkeys(self.near(form, budget) + self.sounds_like(form))
-        return list(seen)[:MAX_VARIANTS]
+        typed = self.frequency.get(form, 0)
+        candidates = dict.fromkeys(self.near(form, budget) + self.sounds_like(form))
+        # A "variant" far more common than a word the corpus does hold is
+        # another word ("inductive" is not a misspelling of "inactive"); a
+        # name's spellings and a typo's correction are about as rare as it.
+        ceiling = None if typed == 0 else VARIANT_RATIO * typed + RARE_PASSAGES
+        kept = [v for v in candidates if ceiling is None or self.frequency[v] <= ceiling]
+        return kept[:MAX_VARIANTS]
 
     def completions(self, prefix: str, limit: int = 10) -> list[str]:
         """Forms starting with `prefix`, most frequent first."""
