@@ -26,7 +26,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
 ARTICLE = "000_b7ea360d4f698762.txt"
 INTERVIEW = "004_b6066c2c267af41c.txt"
-WIKITEXT = Path("/work/shared/data/wikitext-2")
+# `../shared` beside the repository: the benchmark data, present in CI too.
+WIKITEXT = PROJECT.parent / "shared" / "data" / "wikitext-2"
 
 Documents = dict[str, tuple[Document, list[Passage]]]
 WORD = re.compile(r"\w+")
