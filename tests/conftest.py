@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
+from app.settings import SETTINGS
 from indexer.build import BuildReport, build_index
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.generations import GenerationStore
@@ -134,8 +135,8 @@ def seeds_index(tmp_path_factory) -> tuple[Path, BuildReport]:
 def settings_env(monkeypatch, tmp_path: Path) -> Path:
     """No KAVOSH_* settings from the caller's shell, and a private instance folder
     (so the default index folder is under `tmp_path`, never the project's)."""
-    for name in ("SOURCE_DIR", "INDEX_DIR", "LOCK_TIMEOUT", "SYNONYMS_FILE", "CACHE_SIZE"):
-        monkeypatch.delenv(f"KAVOSH_{name}", raising=False)
+    for setting in SETTINGS:
+        monkeypatch.delenv(f"KAVOSH_{setting.name}", raising=False)
     instance = tmp_path / "instance"
     instance.mkdir()
     monkeypatch.setenv("KAVOSH_INSTANCE_PATH", str(instance))
