@@ -37,5 +37,15 @@ class SentenceSplitter:
         self._tokenizer = PunktSentenceTokenizer(parameters)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of each sentence in `text`, end exclusive."""
-        return list(self._tokenizer.span_tokenize(text))
+        """(start, end) of each sentence in `text`, end exclusive.
+
+        A sentence never starts with WikiText's `@` joiners: Punkt reads the
+        dot of `6 @.@ 4` as a full stop, and such a cut is mended here.
+        """
+        spans: list[tuple[int, int]] = []
+        for start, end in self._tokenizer.span_tokenize(text):
+            if spans and text.startswith("@", start):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
