@@ -97,6 +97,12 @@ def compound_forms(folded: str) -> tuple[list[str], list[str]]:
     return [folded], (parts if len(parts) > 1 else [])
 
 
+def indexed_forms(folded: str) -> list[str]:
+    """Every form a folded word is indexed under: whole, bare number, parts."""
+    same, parts = compound_forms(folded)
+    return same + parts
+
+
 @lru_cache(maxsize=200_000)
 def stem(folded: str) -> str:
     """Snowball stem for Latin-script words; everything else stays as it is."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import compound_forms, stem, words
+from indexer.analysis import indexed_forms, stem, words
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.generations import MANIFEST, GenerationStore
@@ -123,11 +123,11 @@ def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict
                 progress(source.relative_path)
             for document, passages in parsed:
                 for passage in passages:
-                    writer.add_document(**_fields(document, passage, position))
+                    writer.add_document(**passage_fields(document, passage, position))
                     position += 1
                     forms = words(passage.text)
                     report.words += len(forms)
-                    frequencies.update(set(_vocabulary_forms(forms)))
+                    frequencies.update({f for form in forms for f in indexed_forms(form)})
                 report.passages += len(passages)
                 report.documents += 1
                 documents.append({**document.to_dict(), "passages": len(passages)})
@@ -139,15 +139,8 @@ def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict
     return documents, vocabulary
 
 
-def _vocabulary_forms(forms: list[str]):
-    for form in forms:
-        same, parts = compound_forms(form)
-        yield from same
-        yield from parts
-
-
-def _fields(document: Document, passage: Passage, position: int) -> dict:
-    citation = passage.citation
+def passage_fields(document: Document, passage: Passage, position: int) -> dict:
+    """What the index stores of one passage; every backend stores the same."""
     fields = {
         "id": passage.id,
         "document": document.id,
@@ -156,14 +149,7 @@ def _fields(document: Document, passage: Passage, position: int) -> dict:
         "text": passage.text,
         "title": document.title,
         "position": position,
-        "citation": {
-            "file": citation.file,
-            "line_start": citation.line_start,
-            "line_end": citation.line_end,
-            "char_start": citation.char_start,
-            "char_end": citation.char_end,
-            "label": citation.label,
-        },
+        "citation": passage.citation.to_dict(),
     }
     if passage.section:
         fields["section"] = passage.section

@@ -31,6 +31,9 @@ class Citation:
     def anchor(self) -> str:
         return f"L{self.line_start}-L{self.line_end}"
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class Document:

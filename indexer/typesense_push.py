@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.analysis import compound_forms, stem, words
-from indexer.build import BuildReport
+from indexer.analysis import indexed_forms, stem, words
+from indexer.build import BuildReport, passage_fields
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
@@ -138,7 +138,7 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
                 position += 1
                 forms = words(passage.text)
                 report.words += len(forms)
-                frequencies.update({f for w in forms for f in _forms(w)})
+                frequencies.update({f for w in forms for f in indexed_forms(w)})
                 if passage.section:
                     sections.add(passage.section)
                 if passage.speaker:
@@ -160,41 +160,17 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
 
 
 def passage_document(document: Document, passage: Passage, position: int) -> dict:
-    """One passage as a Typesense document: every field the Whoosh index stores."""
-    citation = passage.citation
-    fields = {
-        "id": passage.id,
-        "document": document.id,
-        "source": document.path,
-        "kind": passage.kind,
-        "text": passage.text,
-        "title": document.title,
-        "position": position,
-        "citation": {
-            "file": citation.file,
-            "line_start": citation.line_start,
-            "line_end": citation.line_end,
-            "char_start": citation.char_start,
-            "char_end": citation.char_end,
-            "label": citation.label,
-        },
-        "text_terms": index_terms(passage.text),
-        "title_terms": index_terms(document.title),
-    }
+    """One passage as a Typesense document: every field the Whoosh index
+    stores, plus each searchable field's terms from our own analysis chain."""
+    fields = passage_fields(document, passage, position)
+    fields["text_terms"] = index_terms(passage.text)
+    fields["title_terms"] = index_terms(document.title)
     if passage.section:
-        fields.update(section=passage.section, section_path=passage.section)
         # Headings are searched without the separator between their levels.
         fields["section_terms"] = index_terms(passage.section.replace(SECTION_SEPARATOR, " "))
     if passage.speaker:
-        fields.update(speaker=passage.speaker, speaker_name=passage.speaker)
         fields["speaker_terms"] = index_terms(passage.speaker)
     return fields
-
-
-def _forms(word: str):
-    same, parts = compound_forms(word)
-    yield from same
-    yield from parts
 
 
 def _import(client, name: str, batch: list[dict]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from app.search.highlight import Marks, excerpt
 from indexer.models import Citation
 
 
@@ -89,12 +90,23 @@ def source_url(file: str, line_start: int | None = None, line_end: int | None = 
 
 
 def citation_dict(citation: Citation) -> dict:
-    return {
-        "file": citation.file,
-        "line_start": citation.line_start,
-        "line_end": citation.line_end,
-        "char_start": citation.char_start,
-        "char_end": citation.char_end,
-        "label": citation.label,
-        "url": source_url(citation.file, citation.line_start, citation.line_end),
-    }
+    url = source_url(citation.file, citation.line_start, citation.line_end)
+    return {**citation.to_dict(), "url": url}
+
+
+def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:
+    """A hit from a passage's stored fields (the same on every backend)."""
+    text = fields["text"]
+    return Hit(
+        id=fields["id"],
+        rank=rank,
+        score=score,
+        document_id=fields["document"],
+        title=fields["title"],
+        section=fields.get("section"),
+        speaker=fields.get("speaker"),
+        kind=fields["kind"],
+        text=text,
+        excerpt=excerpt(text, marks),
+        citation=Citation(**fields["citation"]),
+    )

@@ -24,16 +24,15 @@ from whoosh import scoring
 from whoosh.query import And, Or
 
 from app.search.compiler import Compiled, QueryCompiler
-from app.search.highlight import Marks, excerpt
+from app.search.highlight import Marks
 from app.search.querylang import Clause, parse
-from app.search.results import FacetValue, Hit, Results
+from app.search.results import FacetValue, Hit, Results, hit_from_fields
 from app.search.synonyms import Synonyms
 from app.search.vocabulary import Vocabulary
 from indexer.analysis import words
 from indexer.build import DOCUMENTS, VOCABULARY
 from indexer.errors import IndexCorruptError, NoIndexError, QueryError
 from indexer.generations import GenerationStore
-from indexer.models import Citation
 from indexer.schema import SCHEMA_VERSION, TEXT_FIELDS
 
 MAX_QUERY_CHARS = 1000
@@ -240,7 +239,7 @@ class SearchService:
         ordered = _ranked(searcher, compiled, matched if narrowed else None, end) if matched else []
         window = ordered[(page - 1) * per_page : end]
         hits = [
-            _hit(searcher.stored_fields(docnum), score, rank, compiled)
+            hit_from_fields(searcher.stored_fields(docnum), score, rank, compiled.marks)
             for rank, (docnum, score) in enumerate(window, start=(page - 1) * per_page + 1)
         ]
         return Results(
@@ -285,7 +284,7 @@ class SearchService:
         generation = self.generation()
         with self._lock:
             fields = generation.searcher.document(id=passage_id)
-        return _hit(fields, 0.0, 0, None) if fields else None
+        return hit_from_fields(fields, 0.0, 0, Marks()) if fields else None
 
     def documents(self) -> list[dict]:
         return list(self.generation().documents.values())
@@ -360,24 +359,6 @@ def _ranked(searcher, compiled: Compiled, allowed: set[int] | None, end: int) ->
         compiled.ranked, limit=end - len(first), filter=allowed, mask=seen or None
     )
     return first + [(hit.docnum, hit.score) for hit in rest]
-
-
-def _hit(fields: dict, score: float, rank: int, compiled: Compiled | None) -> Hit:
-    text = fields["text"]
-    marks = compiled.marks if compiled else Marks()
-    return Hit(
-        id=fields["id"],
-        rank=rank,
-        score=score,
-        document_id=fields["document"],
-        title=fields["title"],
-        section=fields.get("section"),
-        speaker=fields.get("speaker"),
-        kind=fields["kind"],
-        text=text,
-        excerpt=excerpt(text, marks),
-        citation=Citation(**fields["citation"]),
-    )
 
 
 FACET_COLUMNS = {"source": "source", "section": "section_path"}

@@ -26,16 +26,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.search.compiler import QueryCompiler
-from app.search.highlight import Marks, excerpt
+from app.search.highlight import Marks
 from app.search.querylang import parse
-from app.search.results import FacetValue, Hit, Results
+from app.search.results import FacetValue, Hit, Results, hit_from_fields
 from app.search.service import _check, _suggestion
 from app.search.synonyms import Synonyms
 from app.search.typesense_query import FACET_LIMIT, FACETS, Catalog, search_params
 from app.search.vocabulary import Vocabulary
 from indexer.analysis import words
 from indexer.errors import IndexError_, NoIndexError
-from indexer.models import Citation
 from indexer.typesense_client import TypesenseClient, is_not_found
 from indexer.typesense_schema import DEFAULT_ALIAS, meta_name
 
@@ -221,7 +220,9 @@ class TypesenseSearchService:
             self._checked = 0.0  # the alias moved: re-read it on the next call
         first = (page - 1) * per_page + 1
         hits = [
-            _hit(found["document"], float(found["text_match"]), rank, _marks(found, compiled))
+            hit_from_fields(
+                found["document"], float(found["text_match"]), rank, _marks(found, compiled)
+            )
             for rank, found in enumerate(answer["hits"], start=first)
         ]
         return replace(
@@ -240,7 +241,7 @@ class TypesenseSearchService:
             if is_not_found(error):
                 return None
             raise self._error(error) from error
-        return _hit(fields, 0.0, 0, Marks())
+        return hit_from_fields(fields, 0.0, 0, Marks())
 
     def documents(self) -> list[dict]:
         return list(self.collection().documents.values())
@@ -276,23 +277,6 @@ def _marks(found: dict, compiled) -> Marks:
         if isinstance(token, str)
     }
     return Marks(terms=compiled.marks.terms | matched, phrases=list(compiled.marks.phrases))
-
-
-def _hit(fields: dict, score: float, rank: int, marks: Marks) -> Hit:
-    text = fields["text"]
-    return Hit(
-        id=fields["id"],
-        rank=rank,
-        score=score,
-        document_id=fields["document"],
-        title=fields["title"],
-        section=fields.get("section"),
-        speaker=fields.get("speaker"),
-        kind=fields["kind"],
-        text=text,
-        excerpt=excerpt(text, marks),
-        citation=Citation(**fields["citation"]),
-    )
 
 
 def _facets(answer: dict) -> dict[str, list[FacetValue]]:
