@@ -1,8 +1,8 @@
 """Sentence boundaries, from NLTK's Punkt trained on the corpus itself.
 
 Punkt is unsupervised: it learns abbreviations and collocations from the text
-it will split, so no model is downloaded (nothing here may call
-`nltk.download`). A short list of common abbreviations, kept in
+it will split, so no model is downloaded (NLTK's downloader is never used:
+Kavosh must work offline). A short list of common abbreviations, kept in
 `data/abbreviations.txt`, covers what a small corpus cannot teach it.
 """
 
