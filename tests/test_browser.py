@@ -12,6 +12,7 @@ import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import ARTICLE, PROJECT
@@ -84,6 +85,24 @@ def in_viewport(page, selector: str) -> list[bool]:
             return box.top >= 0 && box.bottom <= window.innerHeight;
         })""",
     )
+
+
+def wait_until_in_view(page, selector: str) -> bool:
+    """True once every element matching `selector` is wholly inside the window
+    (the page scrolls at load and once more on the next frame); False if that
+    has not happened within five seconds."""
+    try:
+        page.wait_for_function(
+            """selector => [...document.querySelectorAll(selector)].every(e => {
+                const box = e.getBoundingClientRect();
+                return box.top >= 0 && box.bottom <= window.innerHeight;
+            })""",
+            arg=selector,
+            timeout=5000,
+        )
+    except PlaywrightTimeoutError:
+        return False
+    return True
 
 
 def cited_hrefs(page) -> list[str]:
@@ -223,7 +242,7 @@ class TestCitations:
         assert "Osam Shukri" in " ".join(cited.all_inner_texts())
         page.wait_for_load_state("load")
         page.wait_for_function("window.scrollY > 0")
-        assert all(in_viewport(page, "li.cited")), "every cited line is on screen"
+        assert wait_until_in_view(page, "li.cited"), "every cited line is on screen"
 
     def test_a_multi_line_citation_is_in_view(self, page, server):
         _, _, body = server.get_json("/api/search?q=Chairperson+Taqvaee+Marxism")
@@ -234,7 +253,7 @@ class TestCitations:
         page.goto(f"/source/{ARTICLE}?passage={hit['id']}#L{first}")
         page.wait_for_load_state("load")
         assert page.locator("li.cited").count() == last - first + 1
-        assert all(in_viewport(page, "li.cited"))
+        assert wait_until_in_view(page, "li.cited"), in_viewport(page, "li.cited")
 
     def test_the_api_citation_url_highlights_with_script(self, page, server):
         _, _, body = server.get_json("/api/search?q=Anjomane+secularist")
@@ -245,7 +264,7 @@ class TestCitations:
         page.wait_for_function("document.querySelectorAll('li.cited').length > 0")
         first = int(url.rpartition("#L")[2].split("-")[0])
         assert page.get_attribute("li.cited", "id") == f"L{first}"
-        assert all(in_viewport(page, "li.cited"))
+        assert wait_until_in_view(page, "li.cited"), in_viewport(page, "li.cited")
 
     def test_back_to_the_search(self, page):
         search_for(page, "bollard")

@@ -67,6 +67,11 @@
     showCited();
     window.addEventListener("hashchange", function () { citedRange(); showCited(); });
   });
-  // The browser's own jump to #L24 may come after DOMContentLoaded.
-  window.addEventListener("load", showCited);
+  // The browser's own jump to #L24 may come after DOMContentLoaded, and
+  // layout may still settle at load: show the lines again then, and once
+  // more on the next frame.
+  window.addEventListener("load", function () {
+    showCited();
+    window.requestAnimationFrame(showCited);
+  });
 })();
