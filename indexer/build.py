@@ -87,7 +87,7 @@ def build_index(
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
-                manifest = _manifest(name, source_dir, report)
+                manifest = manifest_of(name, source_dir, report)
                 # Sizes let a reader tell a truncated or damaged generation
                 # before trusting it (see SearchService).
                 manifest["files"] = {
@@ -160,7 +160,8 @@ def passage_fields(document: Document, passage: Passage, position: int) -> dict:
     return fields
 
 
-def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
+def manifest_of(name: str, source_dir: Path, report: BuildReport) -> dict:
+    """What a generation records about its build; every backend records the same."""
     return {
         "schema_version": SCHEMA_VERSION,
         "generation": name,

@@ -21,15 +21,13 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.analysis import indexed_forms, stem, words
-from indexer.build import BuildReport, passage_fields
+from indexer.build import BuildReport, manifest_of, passage_fields
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
-from indexer.schema import SCHEMA_VERSION
 from indexer.sources import Skipped
 from indexer.typesense_schema import (
     DEFAULT_ALIAS,
@@ -94,7 +92,7 @@ def push_index(
                 "--strict keeps the previous collection"
             )
         report.seconds = time.monotonic() - started
-        meta["manifest"] = _manifest(name, source_dir, report)
+        meta["manifest"] = manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
         holds_all = _holds(report.passages)
@@ -212,21 +210,6 @@ def _store_synonyms(client, name: str, groups) -> None:
         members = list(dict.fromkeys(synonym_terms(member) for member in group))
         if len(members) > 1:
             client.put(f"/collections/{name}/synonyms/kavosh-{number}", {"synonyms": members})
-
-
-def _manifest(name: str, source_dir: Path, report: BuildReport) -> dict:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "generation": name,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "source_dir": str(source_dir.resolve()),
-        "documents": report.documents,
-        "passages": report.passages,
-        "words": report.words,
-        "seconds": round(report.seconds, 2),
-        "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped],
-        "warnings": [{"path": path, "warning": text} for path, text in report.warnings],
-    }
 
 
 def wait_for_replicas(client, path: str, ready: Callable[[dict], bool], timeout: float) -> None:

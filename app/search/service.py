@@ -28,8 +28,7 @@ from app.search.highlight import Marks
 from app.search.querylang import Clause, parse
 from app.search.results import FacetValue, Hit, Results, hit_from_fields
 from app.search.synonyms import Synonyms
-from app.search.vocabulary import Vocabulary
-from indexer.analysis import words
+from app.search.vocabulary import Vocabulary, suggestions
 from indexer.build import DOCUMENTS, VOCABULARY
 from indexer.errors import IndexCorruptError, NoIndexError, QueryError
 from indexer.generations import GenerationStore
@@ -298,21 +297,12 @@ class SearchService:
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for a search box: words, then matching document titles."""
         generation = self.generation()
-        folded = words(prefix)
-        if not folded:
-            return []
-        head, last = folded[:-1], folded[-1]
-        lead = prefix[: prefix.lower().rfind(last[:1])] if head else ""
-        completions = [lead + form for form in generation.vocabulary.completions(last, limit)]
-        needle = prefix.strip().casefold()
-        titles = sorted(
-            {
-                d["title"]
-                for d in generation.documents.values()
-                if needle and needle in d["title"].casefold()
-            }
+        return suggestions(
+            prefix,
+            generation.vocabulary,
+            (d["title"] for d in generation.documents.values()),
+            limit,
         )
-        return list(dict.fromkeys(completions + titles))[:limit]
 
 
 def _check_sizes(folder: Path, sizes: dict[str, int]) -> None:

@@ -32,8 +32,7 @@ from app.search.results import FacetValue, Hit, Results, hit_from_fields
 from app.search.service import _check, _suggestion
 from app.search.synonyms import Synonyms
 from app.search.typesense_query import FACET_LIMIT, FACETS, Catalog, search_params
-from app.search.vocabulary import Vocabulary
-from indexer.analysis import words
+from app.search.vocabulary import Vocabulary, suggestions
 from indexer.errors import IndexError_, NoIndexError
 from indexer.typesense_client import TypesenseClient, is_not_found
 from indexer.typesense_schema import DEFAULT_ALIAS, meta_name
@@ -255,17 +254,7 @@ class TypesenseSearchService:
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for a search box: words, then matching document titles."""
         collection = self.collection()
-        folded = words(prefix)
-        if not folded:
-            return []
-        head, last = folded[:-1], folded[-1]
-        lead = prefix[: prefix.lower().rfind(last[:1])] if head else ""
-        completions = [lead + form for form in collection.vocabulary.completions(last, limit)]
-        needle = prefix.strip().casefold()
-        titles = sorted(
-            {t for t in collection.catalog.titles.values() if needle and needle in t.casefold()}
-        )
-        return list(dict.fromkeys(completions + titles))[:limit]
+        return suggestions(prefix, collection.vocabulary, collection.catalog.titles.values(), limit)
 
 
 def _marks(found: dict, compiled) -> Marks:

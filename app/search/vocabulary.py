@@ -19,7 +19,7 @@ from collections import defaultdict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import stem
+from indexer.analysis import stem, words
 
 MAX_VARIANTS = 8
 RARE_PASSAGES = 5
@@ -51,6 +51,20 @@ def skeleton(word: str) -> str | None:
     for pattern, replacement in _SKELETON_RULES:
         key = pattern.sub(replacement, key)
     return key if len(key) >= 4 else None
+
+
+def suggestions(prefix: str, vocabulary: Vocabulary, titles, limit: int = 8) -> list[str]:
+    """Completions for a search box: the last word's most frequent forms (the
+    words before it kept as typed), then document titles containing the text."""
+    folded = words(prefix)
+    if not folded:
+        return []
+    head, last = folded[:-1], folded[-1]
+    lead = prefix[: prefix.lower().rfind(last[:1])] if head else ""
+    completions = [lead + form for form in vocabulary.completions(last, limit)]
+    needle = prefix.strip().casefold()
+    matching = sorted({t for t in titles if needle and needle in t.casefold()})
+    return list(dict.fromkeys(completions + matching))[:limit]
 
 
 class Vocabulary:
