@@ -109,34 +109,51 @@ def build_index(
 def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:
     index = whoosh_index.create_in(folder, build_schema())
     writer = index.writer(procs=1, limitmb=256)
-    documents: list[dict] = []
-    frequencies: Counter[str] = Counter()
-    position = 0
+    tally = Tally()
     try:
-        for source in corpus.sources:
-            try:
-                parsed = list(documents_of(source, splitter))
-            except Exception as error:  # one broken file must not stop the corpus
-                report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
-                continue
-            if progress:
-                progress(source.relative_path)
-            for document, passages in parsed:
-                for passage in passages:
-                    writer.add_document(**passage_fields(document, passage, position))
-                    position += 1
-                    forms = words(passage.text)
-                    report.words += len(forms)
-                    frequencies.update({f for form in forms for f in indexed_forms(form)})
-                report.passages += len(passages)
-                report.documents += 1
-                documents.append({**document.to_dict(), "passages": len(passages)})
+        for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
+            writer.add_document(**passage_fields(document, passage, position))
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
-    vocabulary = {form: [stem(form), count] for form, count in frequencies.items()}
-    return documents, vocabulary
+    return tally.documents, tally.vocabulary()
+
+
+@dataclass
+class Tally:
+    """What a build counts as passages go by: each document with its passage
+    count, and the document frequency of every indexed word form."""
+
+    documents: list[dict] = field(default_factory=list)
+    frequencies: Counter[str] = field(default_factory=Counter)
+
+    def vocabulary(self) -> dict:
+        return {form: [stem(form), count] for form, count in self.frequencies.items()}
+
+
+def each_passage(corpus, splitter, report: BuildReport, progress, tally: Tally):
+    """Every passage of the corpus in order, as (document, passage, position),
+    counted into `report` and `tally`; every backend writes from this."""
+    position = 0
+    for source in corpus.sources:
+        try:
+            parsed = list(documents_of(source, splitter))
+        except Exception as error:  # one broken file must not stop the corpus
+            report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
+            continue
+        if progress:
+            progress(source.relative_path)
+        for document, passages in parsed:
+            for passage in passages:
+                yield document, passage, position
+                position += 1
+                forms = words(passage.text)
+                report.words += len(forms)
+                tally.frequencies.update({f for form in forms for f in indexed_forms(form)})
+            report.passages += len(passages)
+            report.documents += 1
+            tally.documents.append({**document.to_dict(), "passages": len(passages)})
 
 
 def passage_fields(document: Document, passage: Passage, position: int) -> dict:

@@ -19,16 +19,14 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from indexer.analysis import indexed_forms, stem, words
-from indexer.build import BuildReport, manifest_of, passage_fields
-from indexer.corpus import documents_of, read_corpus, train_splitter
+from indexer.analysis import stem
+from indexer.build import BuildReport, Tally, each_passage, manifest_of, passage_fields
+from indexer.corpus import read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
-from indexer.sources import Skipped
 from indexer.typesense_schema import (
     DEFAULT_ALIAS,
     collection_name,
@@ -116,44 +114,25 @@ def push_index(
 
 
 def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
-    documents: list[dict] = []
-    frequencies: Counter[str] = Counter()
+    tally = Tally()
     sections: set[str] = set()
     speakers: set[str] = set()
     batch: list[dict] = []
-    position = 0
-    for source in corpus.sources:
-        try:
-            parsed = list(documents_of(source, splitter))
-        except Exception as error:  # one broken file must not stop the corpus
-            report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
-            continue
-        if progress:
-            progress(source.relative_path)
-        for document, passages in parsed:
-            for passage in passages:
-                batch.append(passage_document(document, passage, position))
-                position += 1
-                forms = words(passage.text)
-                report.words += len(forms)
-                frequencies.update({f for w in forms for f in indexed_forms(w)})
-                if passage.section:
-                    sections.add(passage.section)
-                if passage.speaker:
-                    speakers.add(passage.speaker)
-                if len(batch) >= BATCH:
-                    _import(client, name, batch)
-                    batch = []
-            report.passages += len(passages)
-            report.documents += 1
-            documents.append({**document.to_dict(), "passages": len(passages)})
+    for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
+        batch.append(passage_document(document, passage, position))
+        if passage.section:
+            sections.add(passage.section)
+        if passage.speaker:
+            speakers.add(passage.speaker)
+        if len(batch) >= BATCH:
+            _import(client, name, batch)
+            batch = []
     if batch:
         _import(client, name, batch)
-    vocabulary = {form: [stem(form), count] for form, count in frequencies.items()}
     return {
-        "documents": documents,
+        "documents": tally.documents,
         "catalog": {"sections": sorted(sections), "speakers": sorted(speakers)},
-        "vocabulary": vocabulary,
+        "vocabulary": tally.vocabulary(),
     }
 
 
