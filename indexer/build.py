@@ -24,6 +24,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.analysis import indexed_forms, stem, words
+from indexer.bulk import BulkWriter
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.generations import MANIFEST, GenerationStore
@@ -108,7 +109,7 @@ def build_index(
 
 def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:
     index = whoosh_index.create_in(folder, build_schema())
-    writer = index.writer(procs=1, limitmb=256)
+    writer = BulkWriter(index)
     tally = Tally()
     try:
         for document, passage, position in each_passage(corpus, splitter, report, progress, tally):

@@ -1,0 +1,59 @@
+"""`BulkWriter` writes what Whoosh's own `SegmentWriter` writes: the same
+terms, postings (with the lengths their blocks record), field lengths and
+stored fields, whether its pool stays in memory or spills sorted runs."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from indexer.build import BuildReport, Tally, each_passage, passage_fields
+from indexer.bulk import BulkWriter
+from indexer.corpus import read_corpus, train_splitter
+from indexer.schema import build_schema
+from tests.conftest import SEEDS
+
+
+def contents(folder, make_writer) -> dict:
+    """Build the seeds with `make_writer(index)`; return all the index holds."""
+    corpus = read_corpus(SEEDS)
+    index = whoosh_index.create_in(folder, build_schema())
+    writer = make_writer(index)
+    passages = each_passage(corpus, train_splitter(corpus), BuildReport(), None, Tally())
+    for document, passage, position in passages:
+        writer.add_document(**passage_fields(document, passage, position))
+    writer.commit()
+    with index.reader() as reader:
+        postings = {}
+        for fieldname, term in reader.all_terms():
+            info = reader.term_info(fieldname, term)
+            items = [(info.min_length(), info.max_length(), info.max_weight())]
+            matcher = reader.postings(fieldname, term)
+            while matcher.is_active():
+                block = (matcher.block_min_length(), matcher.block_max_length())
+                items.append((matcher.id(), matcher.weight(), matcher.value(), block))
+                matcher.next()
+            postings[fieldname, term] = items
+        lengths = {
+            (name, docnum): reader.doc_field_length(docnum, name)
+            for name in build_schema().scorable_names()
+            for docnum in reader.all_doc_ids()
+        }
+        return {
+            "postings": postings,
+            "lengths": lengths,
+            "stored": list(reader.all_stored_fields()),
+        }
+
+
+@pytest.fixture(scope="module")
+def whoosh_contents(tmp_path_factory):
+    return contents(tmp_path_factory.mktemp("whoosh"), lambda index: SegmentWriter(index))
+
+
+@pytest.mark.parametrize("limitmb", [640, 0.05], ids=["in memory", "sorted runs"])
+def test_bulk_writer_writes_what_whoosh_writes(tmp_path, whoosh_contents, limitmb):
+    bulk = contents(tmp_path, lambda index: BulkWriter(index, limitmb=limitmb))
+    assert len(bulk["postings"]) > 1000
+    assert bulk == whoosh_contents
