@@ -81,7 +81,8 @@ def fold(word: str) -> str:
     return text
 
 
-def compound_forms(folded: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=200_000)
+def compound_forms(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The terms a folded word is indexed under.
 
     Returns the forms that share the word's own position (the whole word, and
@@ -89,15 +90,15 @@ def compound_forms(folded: str) -> tuple[list[str], list[str]]:
     positions. Apostrophes keep a word whole: Snowball already strips "'s".
     """
     if not any(c in folded for c in "-.,"):
-        return [folded], []
+        return (folded,), ()
     if _GROUPED_NUMBER.match(folded):
         bare = folded.replace(",", "")
-        return ([folded, bare] if bare != folded else [folded]), []
-    parts = [part for part in _PART_SPLIT.split(folded) if part]
-    return [folded], (parts if len(parts) > 1 else [])
+        return ((folded, bare) if bare != folded else (folded,)), ()
+    parts = tuple(part for part in _PART_SPLIT.split(folded) if part)
+    return (folded,), (parts if len(parts) > 1 else ())
 
 
-def indexed_forms(folded: str) -> list[str]:
+def indexed_forms(folded: str) -> tuple[str, ...]:
     """Every form a folded word is indexed under: whole, bare number, parts."""
     same, parts = compound_forms(folded)
     return same + parts

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import indexed_forms, stem, words
+from indexer.analysis import WORD_PATTERN, fold, indexed_forms, stem
 from indexer.bulk import BulkWriter
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
@@ -129,6 +129,12 @@ class Tally:
     documents: list[dict] = field(default_factory=list)
     frequencies: Counter[str] = field(default_factory=Counter)
 
+    def count(self, text: str) -> int:
+        """Count the forms of one passage's words once each; return its word count."""
+        found = WORD_PATTERN.findall(text)
+        self.frequencies.update({f for word in set(found) for f in indexed_forms(fold(word))})
+        return len(found)
+
     def vocabulary(self) -> dict:
         return {form: [stem(form), count] for form, count in self.frequencies.items()}
 
@@ -149,9 +155,7 @@ def each_passage(corpus, splitter, report: BuildReport, progress, tally: Tally):
             for passage in passages:
                 yield document, passage, position
                 position += 1
-                forms = words(passage.text)
-                report.words += len(forms)
-                tally.frequencies.update({f for form in forms for f in indexed_forms(form)})
+                report.words += tally.count(passage.text)
             report.passages += len(passages)
             report.documents += 1
             tally.documents.append({**document.to_dict(), "passages": len(passages)})
