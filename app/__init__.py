@@ -8,8 +8,11 @@ from flask import Flask
 from app.settings import instance_path, load_settings
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app; settings are layered defaults → instance config → env → test_config."""
+def create_app(test_config: dict | None = None, *, preload_index: bool = False) -> Flask:
+    """Build the app; settings are layered defaults → instance config → env → test_config.
+
+    `preload_index` opens and warms the index before the first request
+    (`kavosh serve`, see `app.http.searcher.init_app`)."""
     app = Flask(__name__, instance_path=str(instance_path()))
     app.config.update(load_settings(test_config))
     app.json.ensure_ascii = False
@@ -17,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app.http import api, errors, headers, limits, searcher, web
 
-    searcher.init_app(app)
+    searcher.init_app(app, preload_index=preload_index)
     errors.init_app(app)
     headers.init_app(app)
     limits.init_app(app)

@@ -91,9 +91,17 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
 @click.option("--source", "sources", multiple=True, help="Only this file (repeatable).")
 @click.option("--section", help="Only passages under this section.")
 @click.option("--speaker", help="Only passages by this speaker.")
+@click.option(
+    "--documents",
+    "by_document",
+    is_flag=True,
+    help="One result per document (its best passage), documents ranked as a whole.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what the JSON API returns.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
-def search_command(query, per_page, page, sources, section, speaker, as_json, index_dir) -> None:
+def search_command(
+    query, per_page, page, sources, section, speaker, by_document, as_json, index_dir
+) -> None:
     """Search the index: ranked passages, highlighted, with citations.
 
     QUERY uses the query language of the search page: words, "phrases",
@@ -104,19 +112,26 @@ def search_command(query, per_page, page, sources, section, speaker, as_json, in
     try:
         service = open_backend(settings)
         results = service.search(
-            query, sources=sources, section=section, speaker=speaker, page=page, per_page=per_page
+            query,
+            sources=sources,
+            section=section,
+            speaker=speaker,
+            page=page,
+            per_page=per_page,
+            group="document" if by_document else None,
         )
     except KavoshError as error:
         raise click.ClickException(error.message) from error
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_results(results, color=sys.stdout.isatty()))
+        unit = "documents" if by_document else "passages"
+        click.echo(render_results(results, color=sys.stdout.isatty(), unit=unit))
 
 
-def render_results(results: Results, color: bool) -> str:
+def render_results(results: Results, color: bool, unit: str = "passages") -> str:
     """Results for a terminal: `<mark>` becomes bold yellow, or [brackets]."""
-    lines = [f"{results.total:,} passages for {results.query!r} ({results.took_ms:.0f} ms)"]
+    lines = [f"{results.total:,} {unit} for {results.query!r} ({results.took_ms:.0f} ms)"]
     if results.suggestion:
         lines.append(f"Did you mean: {results.suggestion}")
     for hit in results.hits:
@@ -176,7 +191,9 @@ def serve_command(host, port, workers) -> None:
         "8190",
         "--limit-request-field_size",
         "8190",
-        "app:create_app()",
+        # Open and warm the index once, before forking: workers share it.
+        "--preload",
+        "app:create_app(preload_index=True)",
     ]
     click.echo(f"Kavosh on http://{host}:{port}/ with {workers} workers", err=True)
     os.execv(sys.executable, command)

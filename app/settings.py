@@ -29,6 +29,11 @@ SETTINGS = (
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
     Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),
+    Setting(
+        "WARM_POSTINGS",
+        2_000_000,
+        "Postings of the most frequent words a server decodes when it opens an index (0: none).",
+    ),
     Setting("BACKEND", "whoosh", "Search engine: `whoosh` (the local index) or `typesense`."),
     Setting(
         "TYPESENSE_NODES",

@@ -1,8 +1,9 @@
 """A real Kavosh server in a subprocess, for tests that need HTTP over a socket
 (the browser, load, and rebuild-while-serving tests).
 
-It runs gunicorn exactly as `kavosh serve` does, on a free loopback port, with
-the index and source folders given; its output is kept so a failing test can
+It runs `kavosh serve` (gunicorn, preloading and warming the index in the
+master before forking the workers), on a free loopback port, with the index
+and source folders given; its output is kept so a failing test can
 show what the server said.
 """
 
@@ -46,18 +47,9 @@ class LiveServer:
             "KAVOSH_INDEX_DIR": str(self.index_dir),
             "KAVOSH_SOURCE_DIR": str(self.source_dir),
         }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--access-logfile",
-            "-",
-            "app:create_app()",
-        ]
+        kavosh = Path(sys.executable).parent / "kavosh"
+        command = [str(kavosh), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
             command, cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )

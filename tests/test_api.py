@@ -247,6 +247,8 @@ class TestOpenAPI:
             ("/api/search", "/api/search?q=%D8%AD%D8%B2%D8%A8"),
             ("/api/search", "/api/search?q="),
             ("/api/search", "/api/search?q=a&per_page=500"),
+            ("/api/search", "/api/search?q=party+women&group=document"),
+            ("/api/search", "/api/search?q=party&group=passages"),
             ("/api/documents", "/api/documents"),
             ("/api/suggest", "/api/suggest?q=par"),
             ("/api/suggest", "/api/suggest"),
@@ -315,6 +317,8 @@ class TestErrors:
             ({"q": "a", "page": "٢"}, "bad_page"),
             ({"q": "a", "page": "0x10"}, "bad_page"),
             ({"q": "a", "page": "NaN"}, "bad_page"),
+            ({"q": "a", "group": "documents"}, "bad_group"),
+            ({"q": "a", "group": "DOCUMENT"}, "bad_group"),
         ],
     )
     def test_bad_search_parameters(self, client, query_string, code):

@@ -148,6 +148,16 @@ class TestSameContract:
         for facet in everything.facets["source"]:
             assert service.search("Iran", sources=[facet.value]).total == facet.count
 
+    def test_grouped_by_document(self, service, whoosh):
+        """Typesense groups by document (each ranked by its best passage)."""
+        grouped = service.search("Iran women party", per_page=10, group="document")
+        passages = service.search("Iran women party", per_page=100)
+        assert grouped.total == 2 == len({hit.document_id for hit in passages.hits})
+        assert len({hit.document_id for hit in grouped.hits}) == len(grouped.hits) == 2
+        assert {hit.document_id for hit in grouped.hits} == {
+            hit.document_id for hit in whoosh.search("Iran women party", group="document").hits
+        }
+
     def test_section_and_speaker_filters(self, service):
         history = service.search("leadership", section="History")
         assert history.total >= 3

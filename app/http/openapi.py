@@ -201,6 +201,12 @@ def openapi_document() -> dict:
         ),
         _query_parameter("section", {"type": "string"}, "Only this section and its subsections."),
         _query_parameter("speaker", {"type": "string"}, "Only this speaker."),
+        _query_parameter(
+            "group",
+            {"type": "string", "enum": ["document"]},
+            "`document`: one result per document (its best passage), documents "
+            "ranked as a whole; `total` then counts documents.",
+        ),
     ]
     return {
         "openapi": "3.1.0",

@@ -7,7 +7,7 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from app.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+from app.search import GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 from indexer.errors import QueryError
 
 DEFAULT_PER_PAGE = 10
@@ -36,7 +36,18 @@ def search_params(args: MultiDict) -> dict:
         "sources": tuple(s for s in args.getlist("source") if s.strip()),
         "section": (args.get("section") or "").strip() or None,
         "speaker": (args.get("speaker") or "").strip() or None,
+        "group": _choice(args, "group", GROUPS),
     }
+
+
+def _choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw not in choices:
+        allowed = ", ".join(choices)
+        raise QueryError(f"{name} must be one of: {allowed} (or left out)", f"bad_{name}")
+    return raw
 
 
 def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:

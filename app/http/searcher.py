@@ -12,12 +12,27 @@ from flask import Flask, current_app
 
 from app.search import SearchService
 from app.search.backend import open_backend
+from indexer.errors import KavoshError
 
 _KEY = "kavosh.search"
 
 
-def init_app(app: Flask) -> None:
-    app.extensions[_KEY] = open_backend(app.config)
+def init_app(app: Flask, preload_index: bool = False) -> None:
+    """Give the app its search service.
+
+    :param preload_index: open the index and warm its caches now, before
+        the first request: `kavosh serve` runs gunicorn with `--preload`, so
+        this happens once, in the master, and every forked worker starts with
+        the warm caches (shared, copy-on-write, not copied). Without an index
+        yet, or on another backend, the service opens lazily as usual.
+    """
+    service = open_backend(app.config, serving=True)
+    app.extensions[_KEY] = service
+    if preload_index and isinstance(service, SearchService):
+        try:
+            service.wait_until_warm()
+        except KavoshError:
+            pass  # reported by the first request, as without preloading
 
 
 def get_service() -> SearchService:  # or TypesenseSearchService, with the same calls

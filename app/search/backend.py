@@ -36,8 +36,12 @@ def backend_name(settings: dict[str, Any]) -> str:
     return name
 
 
-def open_backend(settings: dict[str, Any]):
-    """The search service the settings ask for (see the module docstring)."""
+def open_backend(settings: dict[str, Any], *, serving: bool = False):
+    """The search service the settings ask for (see the module docstring).
+
+    :param serving: for a long-lived server, which warms its caches when it
+        opens an index (`WARM_POSTINGS`); a one-off command does not.
+    """
     if backend_name(settings) == "typesense":
         from app.search.typesense_backend import TypesenseSearchService
 
@@ -51,6 +55,7 @@ def open_backend(settings: dict[str, Any]):
         settings["INDEX_DIR"],
         synonyms_file=settings.get("SYNONYMS_FILE"),
         cache_size=settings.get("CACHE_SIZE", 512),
+        warm_postings=settings.get("WARM_POSTINGS", 0) if serving else 0,
     )
 
 

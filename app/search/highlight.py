@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
-from indexer.analysis import WORD_PATTERN, compound_forms, exact_term, fold, stem
+from indexer.analysis import EXACT_MARK, WORD_PATTERN, compound_forms, fold, stem
 
 EXCERPT_CHARS = 280
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
@@ -48,21 +49,49 @@ def matched_spans(text: str, marks: Marks | set[str]) -> list[Span]:
     return sorted(spans)
 
 
-def _positions(text: str) -> list[tuple[Span, set[str]]]:
+def _positions(text: str) -> list[tuple[Span, frozenset[str]]]:
     """The index positions of `text`, as the analysis chain numbers them: a
     compound word takes one position per part. Each carries the span of its
     whole word and the terms the index holds there."""
-    positions = []
-    for match in WORD_PATTERN.finditer(text):
-        folded = fold(match.group())
-        same, parts = compound_forms(folded)
-        whole = {t for f in same for t in (stem(f), exact_term(f)) if t}
-        for offset, part in enumerate(parts or [None]):
-            terms = set(whole) if offset == 0 else set()
-            if part is not None:
-                terms |= {t for t in (stem(part), exact_term(part)) if t}
-            positions.append((match.span(), terms))
-    return positions
+    return [
+        (match.span(), terms)
+        for match in WORD_PATTERN.finditer(text)
+        for terms in _terms_at(match.group())
+    ]
+
+
+# Stems the open index already computed at build time (its vocabulary): a
+# dictionary look-up instead of Snowball for each word not seen before.
+# Stems are a pure function of the word, so a table from any generation
+# built by this version of the analysis serves.
+_known_stems: dict[str, str] = {}
+
+
+def know_stems(stems: dict[str, str]) -> None:
+    """Use `stems` (folded form -> stem) before computing a stem."""
+    global _known_stems
+    _known_stems = stems
+
+
+def _index_terms(folded: str) -> tuple[str, ...]:
+    """The stem, and the exact form where it differs (`analysis.exact_term`)."""
+    stemmed = _known_stems.get(folded) or stem(folded)
+    return (stemmed,) if stemmed == folded else (stemmed, EXACT_MARK + folded)
+
+
+@lru_cache(maxsize=100_000)
+def _terms_at(word: str) -> tuple[frozenset[str], ...]:
+    """The terms the index holds at each position `word` takes (cached: a
+    page of excerpts repeats most of its words)."""
+    same, parts = compound_forms(fold(word))
+    whole = {t for f in same for t in _index_terms(f)}
+    at = []
+    for offset, part in enumerate(parts or [None]):
+        terms = set(whole) if offset == 0 else set()
+        if part is not None:
+            terms.update(_index_terms(part))
+        at.append(frozenset(terms))
+    return tuple(at)
 
 
 def _phrase_spans(positions, phrase: tuple[str, ...], slop: int) -> list[Span]:

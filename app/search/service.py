@@ -15,18 +15,22 @@ import json
 import re
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import scoring
 from whoosh.query import And, Or
 
 from app.search.compiler import Compiled, QueryCompiler
-from app.search.highlight import Marks
+from app.search.documents import DocumentScorer
+from app.search.evaluator import Evaluator
+from app.search.facets import Facets
+from app.search.highlight import Marks, know_stems
+from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.querylang import Clause, parse
-from app.search.results import FacetValue, Hit, Results, hit_from_fields
+from app.search.results import Hit, Results, hit_from_fields
 from app.search.synonyms import Synonyms
 from app.search.vocabulary import Vocabulary, suggestions
 from indexer.build import DOCUMENTS, VOCABULARY
@@ -37,14 +41,15 @@ from indexer.schema import SCHEMA_VERSION, TEXT_FIELDS
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
-FACET_LIMIT = 20
 # Searched fields besides the passage text (whose words the vocabulary holds).
 METADATA_FIELDS = [name for name in TEXT_FIELDS if name != "text"]
 
 
-def _weighting():
-    """BM25F: passages are short, so length normalization is kept moderate."""
-    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, section_B=0.3, speaker_B=0.0)
+# BM25F: passages are short, so length normalization is kept moderate, and
+# lighter still in the short metadata fields.
+K1 = 1.2
+B = 0.75
+FIELD_B = {"title": 0.3, "section": 0.3, "speaker": 0.0}
 
 
 @dataclass
@@ -58,6 +63,9 @@ class _Generation:
     documents: dict[str, dict]
     compiler: QueryCompiler
     vocabulary: Vocabulary
+    postings: Postings
+    facets: Facets
+    document_scorer: DocumentScorer
 
     def close(self) -> None:
         self.searcher.close()
@@ -66,10 +74,18 @@ class _Generation:
 class SearchService:
     """Searches the live generation of the index in `index_dir`."""
 
-    def __init__(self, index_dir: Path, synonyms_file: Path | None = None, cache_size: int = 512):
+    def __init__(
+        self,
+        index_dir: Path,
+        synonyms_file: Path | None = None,
+        cache_size: int = 512,
+        warm_postings: int = 0,
+    ):
         self.store = GenerationStore(Path(index_dir))
         self.synonyms_file = synonyms_file
         self.cache_size = cache_size
+        self.warm_postings = min(warm_postings, CACHE_POSTINGS)
+        self._warming: threading.Thread | None = None
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.RLock()
         self._generation: _Generation | None = None
@@ -110,7 +126,38 @@ class SearchService:
             self._cache.clear()
             if current is not None:
                 current.close()
+            if self.warm_postings > 0:
+                self._warming = threading.Thread(
+                    target=self._warm, args=(opened,), name=f"warm {opened.name}", daemon=True
+                )
+                self._warming.start()
             return opened
+
+    # -- warming -----------------------------------------------------------------------
+
+    def _warm(self, generation: _Generation) -> None:
+        """Decode the posting lists of the passage text's most frequent words
+        (up to `warm_postings` postings), so that the first queries after an
+        index is opened answer from memory rather than decoding them, as
+        Elasticsearch's eager loading does. Runs beside the searches, one word
+        at a time under the search lock, and stops if the generation is
+        replaced. A server calls `wait_until_warm` before its first request."""
+        try:
+            words = generation.postings.most_frequent("text", self.warm_postings)
+            for word in words:
+                with self._lock:
+                    if self._generation is not generation:
+                        return
+                    generation.postings.scored("text", word)
+        except Exception:  # a cache that stays cold is slower, never wrong
+            return
+
+    def wait_until_warm(self, timeout: float | None = None) -> None:
+        """Open the live generation if needed and wait for its warming."""
+        self.generation()
+        warming = self._warming
+        if warming is not None:
+            warming.join(timeout)
 
     def _fallback(self, broken: str) -> _Generation | None:
         """The newest older generation that opens, or None."""
@@ -133,13 +180,21 @@ class SearchService:
                 )
             _check_sizes(folder, manifest.get("files", {}))
             index = whoosh_index.open_dir(str(folder))
-            searcher = index.searcher(weighting=_weighting())
+            searcher = index.searcher()
             documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
             vocabulary = Vocabulary(
                 json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
             )
             reader = searcher.reader()
             vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
+            know_stems(vocabulary.stems)
+            postings = Postings(searcher, K1, B, FIELD_B)
+            facets = Facets(reader)
+            document_scorer = DocumentScorer(
+                postings,
+                np.fromiter(reader.column_reader("position"), dtype=np.int64),
+                [d.get("passages", 0) for d in documents],
+            )
         except IndexCorruptError:
             raise
         except Exception as error:  # any unreadable file means the generation is unusable
@@ -157,6 +212,9 @@ class SearchService:
             documents={d["id"]: d for d in documents},
             compiler=QueryCompiler(vocabulary, synonyms, sources),
             vocabulary=vocabulary,
+            postings=postings,
+            facets=facets,
+            document_scorer=document_scorer,
         )
 
     def _synonyms_signature(self) -> tuple | None:
@@ -191,6 +249,7 @@ class SearchService:
         speaker: str | None = None,
         page: int = 1,
         per_page: int = 10,
+        group: str | None = None,
     ) -> Results:
         """Rank the passages that answer `query`.
 
@@ -200,25 +259,40 @@ class SearchService:
         :param speaker: only passages spoken by this person.
         :param page: 1-based page number, at most `MAX_PAGE`.
         :param per_page: results per page, 1 to `MAX_PER_PAGE`.
-        :raises QueryError: for a blank or over-long query or out-of-range paging.
+        :param group: "document" for one hit per document (its best passage),
+            documents ranked as a whole (see `app.search.documents`); `total`
+            then counts documents.
+        :raises QueryError: for a blank or over-long query, out-of-range
+            paging or an unknown grouping.
         """
         started = time.perf_counter()
-        _check(query, page, per_page)
+        _check(query, page, per_page, group)
         generation = self.generation()
-        key = (generation.name, query.strip(), tuple(sources), section, speaker, page, per_page)
+        key = (
+            generation.name,
+            query.strip(),
+            tuple(sources),
+            section,
+            speaker,
+            page,
+            per_page,
+            group,
+        )
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return _retimed(cached, started)
-            results = self._search(generation, query, sources, section, speaker, page, per_page)
+            results = self._search(
+                generation, query, (sources, section, speaker), page, per_page, group
+            )
             results = _retimed(results, started)
             self._cache[key] = results
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
             return results
 
-    def _search(self, generation, query, sources, section, speaker, page, per_page) -> Results:
+    def _search(self, generation, query, filters, page, per_page, group) -> Results:
         compiled = generation.compiler.compile(parse(query))
         suggestion = _suggestion(query, compiled, generation.vocabulary)
         base = dict(query=query, page=page, per_page=per_page, took_ms=0.0)
@@ -227,42 +301,49 @@ class SearchService:
                 **base,
                 total=0,
                 hits=[],
-                facets={name: [] for name in FACET_COLUMNS},
+                facets=Facets.empty(),
                 suggestion=suggestion,
                 generation=generation.name,
                 notes=tuple(compiled.notes),
             )
         searcher = generation.searcher
-        matched, narrowed = self._matched(searcher, compiled, sources, section, speaker, generation)
-        end = page * per_page
-        ordered = _ranked(searcher, compiled, matched if narrowed else None, end) if matched else []
-        window = ordered[(page - 1) * per_page : end]
+        evaluator = Evaluator(generation.postings)
+        ranked = evaluator.evaluate(compiled.ranked)
+        matched = ranked.mask & self._allowed(evaluator, generation, compiled, filters)
+        level, scores = _levels(evaluator, compiled, ranked, matched)
+        if group == "document":
+            passages, level, scores = generation.document_scorer.best_passages(
+                level, scores, matched, compiled.words
+            )
+            total = len(passages)
+        else:
+            passages = np.flatnonzero(matched)
+            level, scores = level[passages], scores[passages]
+            total = len(passages)
+        window = _top(passages, level, scores, page * per_page)[(page - 1) * per_page :]
         hits = [
             hit_from_fields(searcher.stored_fields(docnum), score, rank, compiled.marks)
             for rank, (docnum, score) in enumerate(window, start=(page - 1) * per_page + 1)
         ]
         return Results(
             **base,
-            total=len(matched),
+            total=total,
             hits=hits,
-            facets=_facets(searcher, matched),
+            facets=generation.facets.counts(matched),
             suggestion=suggestion,
             generation=generation.name,
             notes=tuple(compiled.notes),
         )
 
-    def _matched(self, searcher, compiled, sources, section, speaker, generation):
-        """Every passage the query matches, as document numbers, and whether
-        filters or exclusions narrowed them: one unscored pass that gives the
-        exact total and the facet counts."""
-        matched = set(searcher.docs_for_query(compiled.matching))
-        restrict = self._filters(generation, sources, section, speaker)
-        narrowed = restrict is not None or compiled.excluded is not None
-        if restrict is not None and matched:
-            matched &= set(searcher.docs_for_query(restrict))
-        if compiled.excluded is not None and matched:
-            matched -= set(searcher.docs_for_query(compiled.excluded))
-        return matched, narrowed
+    def _allowed(self, evaluator, generation, compiled, filters) -> np.ndarray:
+        """The passages the API's filters and the query's exclusions leave."""
+        allowed = evaluator.everything().mask
+        restrict = self._filters(generation, *filters)
+        if restrict is not None:
+            allowed &= evaluator.evaluate(restrict).mask
+        if compiled.excluded is not None:
+            allowed &= ~evaluator.evaluate(compiled.excluded).mask
+        return allowed
 
     def _filters(self, generation, sources, section, speaker):
         """The API's filters, as the query language's field clauses would be."""
@@ -318,7 +399,10 @@ def _check_sizes(folder: Path, sizes: dict[str, int]) -> None:
             )
 
 
-def _check(query: str, page: int, per_page: int) -> None:
+GROUPS = ("document",)
+
+
+def _check(query: str, page: int, per_page: int, group: str | None = None) -> None:
     if not isinstance(query, str) or not query.strip():
         raise QueryError("the query is empty: type one or more words", code="missing_query")
     if len(query) > MAX_QUERY_CHARS:
@@ -330,42 +414,43 @@ def _check(query: str, page: int, per_page: int) -> None:
         raise QueryError(f"page must be between 1 and {MAX_PAGE}", code="bad_page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}", code="bad_per_page")
+    if group is not None and group not in GROUPS:
+        raise QueryError(
+            f"group must be one of {', '.join(GROUPS)} (or left out for passages)",
+            code="bad_group",
+        )
 
 
-def _ranked(searcher, compiled: Compiled, allowed: set[int] | None, end: int) -> list[tuple]:
-    """The first `end` (docnum, score) pairs: the tiers (all words exactly, all
-    words allowing typos) each by score, then the rest by score. `allowed`
-    holds the passages that filters and exclusions leave, if any apply;
-    without it Whoosh may skip blocks that cannot reach the top `end`."""
-    first: list = []
-    seen: set[int] = set()
-    for tier in compiled.tiers:
-        for hit in searcher.search(tier, limit=end, filter=allowed, mask=seen or None):
-            seen.add(hit.docnum)
-            first.append((hit.docnum, hit.score))
-        if len(first) >= end:
-            return first[:end]
-    rest = searcher.search(
-        compiled.ranked, limit=end - len(first), filter=allowed, mask=seen or None
-    )
-    return first + [(hit.docnum, hit.score) for hit in rest]
+def _levels(evaluator: Evaluator, compiled: Compiled, ranked, matched) -> tuple:
+    """Each passage's tier (0 for all words exactly, then all words allowing
+    typos, then the rest) and its score within it: a tier's own score for the
+    passages in a tier, the ranked score for the rest."""
+    level = np.full(len(matched), len(compiled.tiers), dtype=np.int16)
+    scores = ranked.scores.copy()
+    for number in reversed(range(len(compiled.tiers))):
+        tier = evaluator.evaluate(compiled.tiers[number])
+        inside = tier.mask & matched
+        level[inside] = number
+        scores[inside] = tier.scores[inside]
+    return level, scores
 
 
-FACET_COLUMNS = {"source": "source", "section": "section_path"}
-
-
-def _facets(searcher, matched: set[int]) -> dict[str, list[FacetValue]]:
-    """Counts by source file and by section over every matched passage, read
-    from the index's columns (no stored fields are loaded)."""
-    reader = searcher.reader()
-    facets = {}
-    for name, column in FACET_COLUMNS.items():
-        values = reader.column_reader(column)
-        counts = Counter(values[docnum] for docnum in matched)
-        ranked = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
-        ranked.sort(key=lambda v: (-v.count, v.value))
-        facets[name] = ranked[:FACET_LIMIT]
-    return facets
+def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int) -> list:
+    """The first `end` (candidate, score) pairs: by level, then by score, equal
+    scores in index order (as Whoosh orders them). `level` and `scores` are
+    indexed like `candidates`."""
+    ordered: list = []
+    for number in np.unique(level).tolist():
+        need = end - len(ordered)
+        if need <= 0:
+            break
+        inside = np.flatnonzero(level == number)
+        if len(inside) > need:  # keep the best `need`, and every tie with the last of them
+            threshold = np.partition(scores[inside], len(inside) - need)[len(inside) - need]
+            inside = inside[scores[inside] >= threshold]
+        order = np.lexsort((candidates[inside], -scores[inside]))[:need]
+        ordered += [(int(candidates[i]), float(scores[i])) for i in inside[order]]
+    return ordered
 
 
 def _suggestion(query: str, compiled: Compiled, vocabulary: Vocabulary) -> str | None:

@@ -165,18 +165,22 @@ class TypesenseSearchService:
         speaker: str | None = None,
         page: int = 1,
         per_page: int = 10,
+        group: str | None = None,
     ) -> Results:
-        """Rank the passages that answer `query`; see `SearchService.search`."""
+        """Rank the passages that answer `query`; see `SearchService.search`.
+        With `group="document"` Typesense groups by document and ranks each
+        group by its best passage (no whole-document score)."""
         started = time.perf_counter()
-        _check(query, page, per_page)
+        _check(query, page, per_page, group)
         collection = self.collection()
         key = (collection.name, query.strip(), tuple(sources), section, speaker, page, per_page)
+        key += (group,)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        results = self._search(collection, query, sources, section, speaker, page, per_page)
+        results = self._search(collection, query, sources, section, speaker, page, per_page, group)
         results = replace(results, took_ms=(time.perf_counter() - started) * 1000)
         with self._lock:
             self._cache[key] = results
@@ -184,7 +188,9 @@ class TypesenseSearchService:
                 self._cache.popitem(last=False)
         return results
 
-    def _search(self, collection, query, sources, section, speaker, page, per_page) -> Results:
+    def _search(
+        self, collection, query, sources, section, speaker, page, per_page, group
+    ) -> Results:
         clauses = parse(query)
         compiled = collection.compiler.compile(clauses)
         base = dict(
@@ -207,6 +213,7 @@ class TypesenseSearchService:
             speaker=speaker,
             page=page,
             per_page=per_page,
+            group=group,
         )
         if wanted.matches_nothing:
             return Results(**base, total=0, hits=[], facets={name: [] for name in FACETS})
@@ -218,6 +225,8 @@ class TypesenseSearchService:
         if answered_by != collection.name:
             self._checked = 0.0  # the alias moved: re-read it on the next call
         first = (page - 1) * per_page + 1
+        if "grouped_hits" in answer:
+            answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
         hits = [
             hit_from_fields(
                 found["document"], float(found["text_match"]), rank, _marks(found, compiled)

@@ -73,6 +73,7 @@ def search_params(
     speaker: str | None = None,
     page: int = 1,
     per_page: int = 10,
+    group: str | None = None,
 ) -> TypesenseQuery:
     """The Typesense parameters for a parsed query and the API's filters."""
     clauses = clauses[:MAX_CLAUSES]
@@ -118,6 +119,8 @@ def search_params(
         params.update(num_typos=typos, min_len_1typo=1, min_len_2typo=1 if typos > 1 else 9)
     if filters:
         params["filter_by"] = " && ".join(filters)
+    if group == "document":  # Typesense's grouping: the best passage of each document
+        params.update(group_by="document", group_limit=1)
     return TypesenseQuery(params, matches_nothing=nothing)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.corpora import Corpus
 from bench.engines import BuildInfo, Engine, HttpTarget, package_version
-from bench.engines.kavosh_core import DOCUMENT_PAGE, best_passage_per_file, query_text
+from bench.engines.kavosh_core import file_ids, query_text
 from bench.http_load import HOST, Client, wait_until
 from bench.measure import TreeSampler
 from bench.queries import Query
@@ -75,7 +75,8 @@ class KavoshHttp(Engine):
     def search(self, query: Query, k: int) -> list[str]:
         text = query_text(query)
         if self.by_document:
-            return best_passage_per_file(lambda page: self._page(text, page), k)
+            answer = self.client.get_json(_path(text, 1, k, group="document"))
+            return file_ids(hit["citation"]["file"] for hit in answer["results"])
         answer = self.client.get_json(_path(text, 1, k))
         self.texts.update((hit["id"], hit["text"]) for hit in answer["results"])
         return [hit["id"] for hit in answer["results"]]
@@ -133,14 +134,10 @@ class KavoshHttp(Engine):
             self.client.close()
             return False
 
-    def _page(self, text: str, page: int) -> tuple[list[tuple[str, str]], int]:
-        answer = self.client.get_json(_path(text, page, DOCUMENT_PAGE))
-        hits = [(hit["id"], hit["citation"]["file"]) for hit in answer["results"]]
-        return hits, answer["total"]
 
-
-def _path(text: str, page: int, per_page: int) -> str:
-    query = urllib.parse.urlencode({"q": text, "page": page, "per_page": per_page})
+def _path(text: str, page: int, per_page: int, group: str | None = None) -> str:
+    wanted = {"q": text, "page": page, "per_page": per_page}
+    query = urllib.parse.urlencode({**wanted, "group": group} if group else wanted)
     return f"/api/search?{query}"
 
 
