@@ -21,6 +21,7 @@ from app.settings import load_settings
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
 from indexer.generations import GenerationStore
+from indexer.schema import SCHEMA_VERSION
 
 # Exit status of `kavosh index` when the index was built but files were skipped.
 EXIT_SKIPPED = 3
@@ -54,8 +55,10 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
         raise click.ClickException(error.message) from error
     store = GenerationStore(settings["INDEX_DIR"])
     if if_missing and store.exists():
-        click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
-        return
+        if _built_by_this_version(store):
+            click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
+            return
+        click.echo("The index was built by another version of Kavosh: rebuilding it.", err=True)
     progress = _Progress()
     try:
         report = build_index(
@@ -197,6 +200,16 @@ def serve_command(host, port, workers) -> None:
     ]
     click.echo(f"Kavosh on http://{host}:{port}/ with {workers} workers", err=True)
     os.execv(sys.executable, command)
+
+
+def _built_by_this_version(store: GenerationStore) -> bool:
+    """Whether the live generation's manifest says this schema version (an
+    older index is rebuilt by `--if-missing`, so `make run` after an upgrade
+    serves rather than refuses)."""
+    try:
+        return store.manifest().get("schema_version") == SCHEMA_VERSION
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _push(settings: dict, if_missing: bool, strict: bool) -> None:

@@ -4,6 +4,7 @@ from (flag, then KAVOSH_* environment, then defaults)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -138,6 +139,21 @@ class TestIfMissing:
         assert second.exit_code == 0
         assert second.output == f"Index present in {index_dir} (gen-000001).\n"
         assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
+
+    def test_rebuilds_an_index_of_another_version(self, kavosh, write_corpus, tmp_path):
+        """After an upgrade that changed the index format, `make run` rebuilds
+        rather than serving an index the search core refuses."""
+        source = write_corpus(STORY)
+        index_dir = tmp_path / "index"
+        args = ("index", "--if-missing", "--source", str(source), "--index", str(index_dir))
+        assert kavosh(*args).exit_code == 0
+        manifest_path = index_dir / "gen-000001" / "manifest.json"
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        manifest_path.write_text(json.dumps({**manifest, "schema_version": 1}), "utf-8")
+        again = kavosh(*args)
+        assert again.exit_code == 0, again.output
+        assert "built by another version of Kavosh: rebuilding it" in again.output
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000002"
 
 
 class TestSettingsPrecedence:
