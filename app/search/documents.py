@@ -14,8 +14,11 @@ to the best document of the query so neither drowns the other:
 
 Measured on BEIR SciFact (bench/RESULTS.md), where the judged unit is an
 abstract of two or three passages: best passage alone 0.666 nDCG@10, whole
-documents alone 0.680, both 0.683. Adding the other passages' scores to the
+documents alone 0.680, both 0.682. Adding the other passages' scores to the
 best one instead costs 0.007 to 0.06: every passage repeats the title.
+K1 and B are BM25's textbook values and the two parts weigh the same: other
+choices (k1 1.5, b 0.9, the passage part at 0.7× or 1.5×) moved SciFact by
+less than 0.003, so nothing here is fitted to it.
 """
 
 from __future__ import annotations
