@@ -42,6 +42,13 @@ def matched_spans(text: str, marks: Marks | set[str]) -> list[Span]:
     """Character spans of the words of `text` that the query matched, in order."""
     if not isinstance(marks, Marks):
         marks = Marks(terms=set(marks))
+    if not marks.phrases:  # no positions needed: test each word's terms as it comes
+        terms = marks.terms
+        return [
+            match.span()
+            for match in WORD_PATTERN.finditer(text)
+            if not _all_terms(match.group()).isdisjoint(terms)
+        ]
     positions = _positions(text)
     spans = {span for span, terms in positions if terms & marks.terms}
     for phrase, slop in marks.phrases:
@@ -60,6 +67,12 @@ def _positions(text: str) -> list[tuple[Span, frozenset[str]]]:
     ]
 
 
+@lru_cache(maxsize=100_000)
+def _all_terms(word: str) -> frozenset[str]:
+    """Every term the index holds for `word`, at any of its positions."""
+    return frozenset().union(*_terms_at(word))
+
+
 # Stems the open index already computed at build time (its vocabulary): a
 # dictionary look-up instead of Snowball for each word not seen before.
 # Stems are a pure function of the word, so a table from any generation
@@ -71,6 +84,13 @@ def know_stems(stems: dict[str, str]) -> None:
     """Use `stems` (folded form -> stem) before computing a stem."""
     global _known_stems
     _known_stems = stems
+
+
+def prepare(words) -> None:
+    """Work out the index terms of `words` now (a server's most frequent
+    words, in their usual spellings), so excerpts need not on first sight."""
+    for word in words:
+        _all_terms(word)
 
 
 def _index_terms(folded: str) -> tuple[str, ...]:

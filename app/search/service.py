@@ -27,7 +27,7 @@ from app.search.compiler import Compiled, QueryCompiler
 from app.search.documents import DocumentScorer
 from app.search.evaluator import Evaluator
 from app.search.facets import Facets
-from app.search.highlight import Marks, know_stems
+from app.search.highlight import Marks, know_stems, prepare
 from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.querylang import Clause, parse
 from app.search.results import Hit, Results, hit_from_fields
@@ -41,6 +41,8 @@ from indexer.schema import SCHEMA_VERSION, TEXT_FIELDS
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
+# Most frequent words whose index terms a warming server works out for excerpts.
+WARM_WORDS = 30_000
 # Searched fields besides the passage text (whose words the vocabulary holds).
 METADATA_FIELDS = [name for name in TEXT_FIELDS if name != "text"]
 
@@ -149,6 +151,10 @@ class SearchService:
                     if self._generation is not generation:
                         return
                     generation.postings.scored("text", word)
+            frequency = generation.vocabulary.frequency
+            common = sorted(frequency, key=frequency.__getitem__, reverse=True)[:WARM_WORDS]
+            with self._lock:
+                prepare(spelling for form in common for spelling in (form, form.capitalize()))
         except Exception:  # a cache that stays cold is slower, never wrong
             return
 
