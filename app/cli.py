@@ -162,12 +162,16 @@ def _terminal_marks(excerpt: str, color: bool) -> str:
 def serve_command(host, port, workers) -> None:
     """Serve the search page and the JSON API with gunicorn.
 
-    Builds the index first when there is none. Each worker keeps one searcher
-    open and picks up a new index generation without a restart.
+    Builds the index first when there is none (or it was built by another
+    version of Kavosh). The index is opened and warmed once, then the workers
+    are forked; each keeps its searcher and picks up a new index generation
+    without a restart.
     """
     settings = load_settings()
-    if backend_name(settings) == "whoosh" and not GenerationStore(settings["INDEX_DIR"]).exists():
-        click.echo("No index yet: building it first.", err=True)
+    store = GenerationStore(settings["INDEX_DIR"])
+    usable = store.exists() and _built_by_this_version(store)
+    if backend_name(settings) == "whoosh" and not usable:
+        click.echo("No index of this version yet: building it first.", err=True)
         try:
             report = build_index(
                 settings["SOURCE_DIR"], settings["INDEX_DIR"], progress=_Progress()

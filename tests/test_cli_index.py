@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from app.cli import main
 from indexer.generations import CURRENT
 from tests.conftest import PROJECT, SEEDS
+from tests.live_server import LiveServer
 
 STORY = {"story.md": "# Story\n\nThe lighthouse keeper counted the ships every night.\n"}
 SUMMARY = re.compile(
@@ -153,6 +154,19 @@ class TestIfMissing:
         again = kavosh(*args)
         assert again.exit_code == 0, again.output
         assert "built by another version of Kavosh: rebuilding it" in again.output
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000002"
+
+    def test_serve_rebuilds_an_index_of_another_version(self, kavosh, write_corpus, tmp_path):
+        """`kavosh serve` alone (no `make run`) serves after an upgrade too."""
+        source = write_corpus(STORY)
+        index_dir = tmp_path / "index"
+        assert kavosh("index", "--source", str(source), "--index", str(index_dir)).exit_code == 0
+        manifest_path = index_dir / "gen-000001" / "manifest.json"
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        manifest_path.write_text(json.dumps({**manifest, "schema_version": 1}), "utf-8")
+        with LiveServer(index_dir, source, workers=1) as server:
+            status, _, body = server.get("/api/search?q=lighthouse")
+        assert status == 200 and json.loads(body)["total"] == 1
         assert (index_dir / CURRENT).read_text().strip() == "gen-000002"
 
 
