@@ -25,6 +25,7 @@ MAX_VARIANTS = 8
 RARE_PASSAGES = 5
 RARE_FRACTION = 2000
 VARIANT_RATIO = 3
+NEAR_MEMORY = 10_000
 _SKELETON_RULES = [
     (re.compile(r"gh|q"), "g"),
     (re.compile(r"kh|ck|c(?=[aou])"), "k"),
@@ -77,6 +78,7 @@ class Vocabulary:
         self.known_stems = set(self.stems.values())
         self.frequency = {form: entry[1] for form, entry in forms.items()}
         self.sorted_forms = sorted(forms)
+        self._near: dict[tuple[str, int], list[str]] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         self._by_skeleton: dict[str, list[str]] = defaultdict(list)
         for form in forms:
@@ -97,9 +99,21 @@ class Vocabulary:
         return len(self.stems)
 
     def near(self, form: str, max_edits: int, limit: int = MAX_VARIANTS) -> list[str]:
-        """Other forms within `max_edits` edits, closest and most frequent first."""
+        """Other forms within `max_edits` edits, closest and most frequent first.
+
+        Remembered per form: a typo is looked up twice per query (its
+        variants, then "did you mean"), and the scan is the costly part."""
         if max_edits <= 0:
             return []
+        key = (form, max_edits)
+        found = self._near.get(key)
+        if found is None:
+            if len(self._near) >= NEAR_MEMORY:
+                self._near.clear()
+            found = self._near[key] = self._scan(form, max_edits, max(limit, MAX_VARIANTS))
+        return found[:limit]
+
+    def _scan(self, form: str, max_edits: int, limit: int) -> list[str]:
         found: list[tuple[int, int, str]] = []
         for length in range(len(form) - max_edits, len(form) + max_edits + 1):
             candidates = self._by_length.get(length)
