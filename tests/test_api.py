@@ -249,6 +249,7 @@ class TestOpenAPI:
             ("/api/search", "/api/search?q=a&per_page=500"),
             ("/api/search", "/api/search?q=party+women&group=document"),
             ("/api/search", "/api/search?q=party&group=passages"),
+            ("/api/search", "/api/search?q=xylophonequartz&group=document"),
             ("/api/documents", "/api/documents"),
             ("/api/suggest", "/api/suggest?q=par"),
             ("/api/suggest", "/api/suggest"),

@@ -94,6 +94,12 @@ def test_filters_and_exclusions_apply_before_grouping(service):
     assert files(results) == ["notes.md"]
 
 
+@pytest.mark.parametrize("query", ["xylophonequartz", "quasar -quasar", "source:nowhere.md quasar"])
+def test_nothing_matched_is_an_empty_page(service, query):
+    results = service.search(query, group="document")
+    assert results.total == 0 and results.hits == []
+
+
 def test_unknown_grouping_is_refused(service):
     with pytest.raises(QueryError, match="group must be one of"):
         service.search("quasar", group="paragraph")

@@ -66,10 +66,11 @@ class TestFuzzedParameters:
         sources=st.lists(st.text(max_size=40), max_size=3),
         section=st.text(max_size=60),
         speaker=st.text(max_size=60),
+        group=st.sampled_from(["", "document"]) | st.text(max_size=12),
     )
-    def test_search_never_fails(self, client, q, page, per_page, sources, section, speaker):
+    def test_search_never_fails(self, client, q, page, per_page, sources, section, speaker, group):
         params = [("q", q), ("page", page), ("per_page", per_page), ("section", section)]
-        params += [("speaker", speaker)] + [("source", s) for s in sources]
+        params += [("speaker", speaker), ("group", group)] + [("source", s) for s in sources]
         assert_answered(client.get("/api/search", query_string=params))
 
     @settings(max_examples=60, deadline=None)

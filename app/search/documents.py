@@ -93,6 +93,8 @@ class DocumentScorer:
             document's score), for the documents with a matched passage.
         """
         candidates = np.flatnonzero(matched)
+        if not len(candidates):
+            return candidates, level[candidates], np.zeros(0)
         documents = self.document_of[candidates]
         # Per document: lowest level first, then highest score, then index order.
         order = np.lexsort((candidates, -scores[candidates], level[candidates], documents))
