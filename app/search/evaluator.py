@@ -147,8 +147,10 @@ class Evaluator:
         """Whoosh's phrase: each word 1 to `slop` positions after the previous
         one; scored as the sum of its words' scores."""
         field, words = query.fieldname, list(query.words)
-        if field not in self.postings.searcher.schema or not all(
-            self.postings.has(field, w) for w in words
+        if (
+            not words
+            or field not in self.postings.searcher.schema
+            or not all(self.postings.has(field, w) for w in words)
         ):
             return self.nothing()
         postings = [self.postings.scored(field, w) for w in words]

@@ -145,7 +145,8 @@ class SearchService:
         at a time under the search lock, and stops if the generation is
         replaced. A server calls `wait_until_warm` before its first request."""
         try:
-            words = generation.postings.most_frequent("text", self.warm_postings)
+            with self._lock:  # the reader's files are not to be read by two threads at once
+                words = generation.postings.most_frequent("text", self.warm_postings)
             for word in words:
                 with self._lock:
                     if self._generation is not generation:
