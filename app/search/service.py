@@ -104,8 +104,8 @@ class SearchService:
         older generation that can is served instead and `degraded` says why,
         until a rebuild publishes a good one.
         """
-        name = self.store.current_name()
-        with self._lock:
+        with self._lock:  # read under the lock: a name read before waiting may be pruned
+            name = self.store.current_name()
             current = self._generation
             if current is not None and (current.name == name or self._broken == name):
                 self._refresh_synonyms(current)
@@ -188,20 +188,24 @@ class SearchService:
             _check_sizes(folder, manifest.get("files", {}))
             index = whoosh_index.open_dir(str(folder))
             searcher = index.searcher()
-            documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
-            vocabulary = Vocabulary(
-                json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
-            )
-            reader = searcher.reader()
-            vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
-            know_stems(vocabulary.stems)
-            postings = Postings(searcher, K1, B, FIELD_B)
-            facets = Facets(reader)
-            document_scorer = DocumentScorer(
-                postings,
-                np.fromiter(reader.column_reader("position"), dtype=np.int64),
-                [d.get("passages", 0) for d in documents],
-            )
+            try:
+                documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
+                vocabulary = Vocabulary(
+                    json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
+                )
+                reader = searcher.reader()
+                vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
+                know_stems(vocabulary.stems)
+                postings = Postings(searcher, K1, B, FIELD_B)
+                facets = Facets(reader)
+                document_scorer = DocumentScorer(
+                    postings,
+                    np.fromiter(reader.column_reader("position"), dtype=np.int64),
+                    [d.get("passages", 0) for d in documents],
+                )
+            except BaseException:  # a generation that half opened must not keep its files
+                searcher.close()
+                raise
         except IndexCorruptError:
             raise
         except Exception as error:  # any unreadable file means the generation is unusable
