@@ -70,7 +70,6 @@ class Compiled:
     """The queries for one search, and what the highlighter should mark."""
 
     ranked: object  # every passage that matches, scored
-    matching: object = None  # the same passages, unscored (no bonus clauses)
     # Subsets of `ranked` to list first, best tier first (see the module docstring).
     tiers: list = field(default_factory=list)
     # Passages to leave out (-word, NOT word). Applied as a search mask: Whoosh's
@@ -142,17 +141,11 @@ class QueryCompiler:
         compiled.words = [w for w in sequence if w not in STOPWORDS]
         bonus = self._proximity(sequence) + synonym_bonus + self._heading(compiled.words)
         ranked = Or([g.query for g in content] + bonus) if content else None
-        # The same match set without the bonuses, which only add to scores:
-        # cheaper to enumerate for totals and facets.
-        matching = Or([g.query for g in content]) if content else None
         if must:
             required = And([g.query for g in must])
             ranked = AndMaybe(required, ranked) if ranked else required
-            matching = required
         if filters:
             ranked = And(filters + [ranked]) if ranked else And(filters)
-            matching = And(filters + [matching]) if matching else And(filters)
-        compiled.matching = matching
         compiled.tiers = self._tiers(filters, must, content, bonus)
         if must_not:
             compiled.excluded = Or(must_not)

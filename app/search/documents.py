@@ -54,8 +54,10 @@ class DocumentScorer:
         np.add.at(text, self.document_of, postings.field_lengths("text"))
         title = np.zeros(self.count)
         np.maximum.at(title, self.document_of, postings.field_lengths("title"))
-        self.lengths = text + title
-        self.average = float(self.lengths.mean()) if self.count else 1.0
+        lengths = text + title
+        average = float(lengths.mean()) if self.count else 1.0
+        # BM25's length normalization per document, the same for every term.
+        self.norm = K1 * (1 - B + B * lengths / (average or 1))
 
     def bm25(self, words: list[str]) -> np.ndarray:
         """BM25 of every document for the query's content words (folded)."""
@@ -67,8 +69,7 @@ class DocumentScorer:
                 if not present:
                     continue
                 idf = log(1 + (self.count - present + 0.5) / (present + 0.5))
-                norm = K1 * (1 - B + B * self.lengths / (self.average or 1))
-                scores += idf * counts * (K1 + 1) / (counts + norm)
+                scores += idf * counts * (K1 + 1) / (counts + self.norm)
         return scores
 
     def _counts(self, term: str) -> np.ndarray:

@@ -91,10 +91,6 @@ class Postings:
         term = self._term(field, text)
         return term.ids, term.frequencies
 
-    def field_lengths(self, field: str) -> np.ndarray:
-        """Every passage's length in `field`, as Whoosh stores it (one byte)."""
-        return self._field_lengths(field)
-
     def _term(self, field: str, text: str) -> _Term:
         key = (field, text)
         with self._lock:
@@ -218,11 +214,11 @@ class Postings:
         idf = log(self.doc_count / (frequency + 1)) + 1
         average = (self.reader.field_length(field) / (self.doc_count or 1)) or 1
         b = self.field_b.get(field, self.default_b)
-        lengths = self._field_lengths(field)[ids]
+        lengths = self.field_lengths(field)[ids]
         k1 = self.k1
         return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
 
-    def _field_lengths(self, field: str) -> np.ndarray:
+    def field_lengths(self, field: str) -> np.ndarray:
         """Every passage's length in `field`, as Whoosh stores it (one byte)."""
         lengths = self._lengths.get(field)
         if lengths is None:
