@@ -83,6 +83,16 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
     return [document]
 
 
+def text_of_fragment(fragment: str) -> str:
+    """The visible text of an HTML fragment (a raw HTML block in Markdown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(fragment, "html.parser")
+    for element in soup.find_all(_DROPPED):
+        element.decompose()
+    return _text_of(soup)
+
+
 def _text_of(element: Tag) -> str:
     return _SPACES.sub(" ", _inline_text(element)).strip()
 

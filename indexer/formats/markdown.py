@@ -1,0 +1,319 @@
+"""Markdown through markdown-it-py (CommonMark, GFM tables and strikethrough,
+front matter through mdit-py-plugins), walked once as a token stream.
+
+Every block token carries `map`, its `[first, last)` source lines; those lines
+are the blocks' spans, so citations come from the parser, not from a second
+scan. Prose keeps raw spans (the chunker may cut them at sentences) and is
+made plain by `inline_text`, which parses inline syntax with the same parser;
+code keeps its text verbatim, its language in a field.
+
+Interview speaker labels (`**Name:**`, `*Name: question*`), front matter
+lines and page-break joins work as in the line scanner (`lines.py`), which the
+seed interview relies on.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from indexer.blocks import Block, LineIndex, ParsedDocument
+from indexer.formats.html import text_of_fragment
+from indexer.formats.lines import LABEL_INLINE, LABEL_LINE, OTHER_LABEL, finish, speakers_of
+
+_PARSER = (
+    MarkdownIt("commonmark", {"html": True})
+    .enable(["table", "strikethrough"])
+    .use(front_matter_plugin)
+)
+_TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)\+\+\+[ \t]*(?:\n|\Z)", re.S)
+# `*` and `_` left over where no emphasis closed (a label cut off a paragraph).
+_STRAY_MARKS = re.compile(r"(?<!\S)[*_]{1,3}|[*_]{1,3}(?!\S)")
+# A MyST role before its code span: {ref}`target` reads as "target".
+_MYST_ROLE = re.compile(r"\{[\w:.+-]+\}$")
+# MyST directives whose body is not text a reader searches for.
+_SILENT_DIRECTIVES = {"toctree", "currentmodule", "module", "autofunction", "autoclass"}
+_CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell"}
+_DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$")
+
+
+def parse_markdown(text: str, lines: LineIndex) -> list[ParsedDocument]:
+    document = ParsedDocument(title="", format="markdown")
+    source = _read_toml_front_matter(text, document)
+    env: dict = {}
+    tokens = _PARSER.parse(source, env)
+    walker = _Walker(text, lines, document, env, speakers_of(text))
+    walker.walk(tokens)
+    finish(document, text)
+    return [document]
+
+
+def inline_text(raw: str, env: dict | None = None) -> str:
+    """The plain text of Markdown inline syntax, links followed by their target."""
+    tokens = _PARSER.parseInline(raw, env if env is not None else {})
+    return render_inline(tokens[0].children or [] if tokens else [])
+
+
+def render_inline(children: list[Token]) -> str:
+    parts: list[str] = []
+    targets: list[str | None] = []
+    for position, token in enumerate(children):
+        following = children[position + 1] if position + 1 < len(children) else None
+        if token.type == "text":
+            content = _STRAY_MARKS.sub("", token.content)
+            if following is not None and following.type == "code_inline":
+                content = _MYST_ROLE.sub("", content)
+            parts.append(content)
+        elif token.type == "code_inline":
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type == "image":
+            parts.append(token.content)
+        elif token.type == "link_open":
+            href = str(token.attrs.get("href") or "")
+            targets.append(None if token.markup == "autolink" else href)
+        elif token.type == "link_close" and targets:
+            href = targets.pop()
+            if href:
+                parts.append(f" ({href})")
+    return " ".join("".join(parts).split())
+
+
+def _read_toml_front_matter(text: str, document: ParsedDocument) -> str:
+    """TOML front matter (`+++`) is read here; its lines are blanked for the
+    parser so that every later line keeps its number."""
+    match = _TOML_FRONT.match(text)
+    if not match:
+        return text
+    try:
+        _state_front_matter(tomllib.loads(match.group(1)), document)
+    except tomllib.TOMLDecodeError:
+        return text
+    return "\n" * match.group(0).count("\n") + text[match.end() :]
+
+
+def _state_front_matter(data, document: ParsedDocument) -> None:
+    if not isinstance(data, dict):
+        return
+    for key in ("title", "author", "date"):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        if value not in (None, ""):
+            document.stated[key] = str(value).strip()
+    tags = data.get("tags", data.get("keywords"))
+    if isinstance(tags, str):
+        tags = [tag for tag in re.split(r"[,\s]+", tags) if tag]
+    if isinstance(tags, list):
+        document.tags = tuple(dict.fromkeys(str(tag).strip() for tag in tags if str(tag).strip()))
+    if "title" in document.stated:
+        document.title = document.stated.pop("title")
+
+
+class _Walker:
+    """One pass over the token stream, keeping the section path and speaker."""
+
+    def __init__(self, text, lines, document, env, speakers):
+        self.text, self.lines, self.document, self.env = text, lines, document, env
+        self.speakers = speakers
+        self.sections: list[tuple[int, str]] = []
+        self.speaker: str | None = None
+        self.after_break = False
+        self.items: list[Block | None] = []  # open list items, innermost last
+        self.title_from_front_matter = bool(document.title)
+
+    def walk(self, tokens: list[Token]) -> None:
+        position = 0
+        while position < len(tokens):
+            token = tokens[position]
+            kind = token.type
+            if kind == "front_matter":
+                self._front_matter(token)
+            elif kind == "heading_open":
+                self._heading(token, tokens[position + 1])
+            elif kind == "paragraph_open":
+                self._paragraph(tokens[position + 1])
+            elif kind == "list_item_open":
+                self._close_item()
+                self.items.append(None)
+            elif kind == "list_item_close":
+                self.items.pop()
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self._close_item()  # a nested list: later text of the item is a new item
+            elif kind in ("fence", "code_block"):
+                self._code(token)
+            elif kind == "table_open":
+                position = self._table(tokens, position)
+            elif kind == "html_block":
+                self._html(token)
+            position += 1
+
+    def _front_matter(self, token: Token) -> None:
+        try:
+            _state_front_matter(yaml.safe_load(token.content), self.document)
+        except yaml.YAMLError:
+            return
+        self.title_from_front_matter = bool(self.document.title)
+
+    def _heading(self, token: Token, inline: Token) -> None:
+        level = int(token.tag[1])
+        name = render_inline(inline.children or [])
+        self.speaker, self.after_break = None, True
+        if not name:
+            return
+        if not self.document.title and level == 1:
+            self.document.title = name
+            return
+        if self.title_from_front_matter and name == self.document.title and not self.sections:
+            return
+        while self.sections and self.sections[-1][0] >= level:
+            self.sections.pop()
+        self.sections.append((level, name))
+
+    def _add(self, kind: str, spans, **fields) -> Block:
+        section = tuple(name for _, name in self.sections)
+        block = Block(kind, spans, section, after_break=self.after_break, **fields)
+        self.after_break = False
+        self.document.blocks.append(block)
+        return block
+
+    def _close_item(self) -> None:
+        if self.items:
+            self.items[-1] = None
+
+    def _paragraph(self, inline: Token) -> None:
+        """Raw line spans of the paragraph, past any list or quote markers."""
+        spans: list[tuple[int, int]] = []
+        for start, end, content in self._content_lines(inline):
+            label = None
+            if self.speakers:
+                label = LABEL_LINE.match(content) or OTHER_LABEL.match(content)
+            if label:
+                self._flush(spans)
+                spans = []
+                name = label.group(1) if label.re is LABEL_LINE else None
+                self.speaker = name if name in self.speakers else None
+                self.after_break = True
+                continue
+            inline_label = LABEL_INLINE.match(content) if self.speakers else None
+            if inline_label and inline_label.group(1) in self.speakers:
+                self._flush(spans)
+                spans = [(start + inline_label.end(), end)]
+                self.speaker = inline_label.group(1)
+                self.after_break = True
+                continue
+            spans.append((start, end))
+        self._flush(spans)
+
+    def _flush(self, spans: list[tuple[int, int]]) -> None:
+        if not spans:
+            return
+        if self.items and self.items[-1] is not None:
+            self.items[-1].spans.extend(spans)
+            return
+        kind = "list_item" if self.items else "paragraph"
+        block = self._add(kind, spans, speaker=self.speaker, clean=self._clean)
+        if self.items:
+            self.items[-1] = block
+
+    def _clean(self, raw: str) -> str:
+        return inline_text(raw, self.env)
+
+    def _content_lines(self, inline: Token):
+        """(start, end, content) per source line of an inline token: the
+        content is a suffix of the line (containers and indent stripped)."""
+        first, last = inline.map or (0, 0)
+        contents = inline.content.split("\n")
+        for number, content in zip(range(first, last), contents, strict=False):
+            line_start = self.lines.starts[number]
+            line = self._line(number).rstrip()
+            content = content.strip()
+            if not content:
+                continue
+            if line.endswith(content):
+                start = line_start + len(line) - len(content)
+            else:  # a line the parser rewrote (a tab, a NUL): cite it whole
+                start = line_start + len(line) - len(line.lstrip())
+            yield start, line_start + len(line), content
+
+    def _line(self, number: int) -> str:
+        starts = self.lines.starts
+        end = starts[number + 1] - 1 if number + 1 < len(starts) else len(self.text)
+        return self.text[starts[number] : end]
+
+    def _code(self, token: Token) -> None:
+        first, last = token.map or (0, 0)
+        info = token.info.strip()
+        language = info.split()[0] if info else None
+        content = token.content
+        if token.type == "fence":
+            first, last = first + 1, max(first + 1, last - 1)
+        if language and language.startswith("{") and language.endswith("}"):
+            directive = language[1:-1]
+            if directive in _SILENT_DIRECTIVES:
+                return
+            if directive not in _CODE_DIRECTIVES:
+                self._directive_text(content, first)
+                return
+            language = info.split()[1] if len(info.split()) > 1 else None
+        code_lines = content.rstrip("\n").split("\n")
+        spans = [self._line_span(first + k) for k in range(len(code_lines))]
+        skip = 0
+        while skip < len(code_lines) - 1 and _DIRECTIVE_OPTION.match(code_lines[skip]):
+            skip += 1
+        code_lines, spans = code_lines[skip:], spans[skip:]
+        if any(line.strip() for line in code_lines) and spans:
+            self._close_item()
+            self._add("code", spans, text="\n".join(code_lines), language=language)
+
+    def _directive_text(self, content: str, first: int) -> None:
+        """A MyST admonition or other directive: its body is Markdown text."""
+        body = [line for line in content.split("\n") if not _DIRECTIVE_OPTION.match(line)]
+        text = inline_text("\n".join(body), self.env)
+        if text:
+            last = first + max(1, content.rstrip("\n").count("\n") + 1)
+            self._add(
+                "paragraph",
+                [(self.lines.starts[first], self._line_span(last - 1)[1])],
+                text=text,
+                speaker=self.speaker,
+            )
+
+    def _line_span(self, number: int) -> tuple[int, int]:
+        number = min(number, len(self.lines.starts) - 1)
+        start = self.lines.starts[number]
+        return start, start + len(self._line(number).rstrip())
+
+    def _table(self, tokens: list[Token], position: int) -> int:
+        """A table: one block of rows, each row its cells joined by ` | `."""
+        rows: list[str] = []
+        first_line = last_line = None
+        cells: list[str] = []
+        while tokens[position].type != "table_close":
+            token = tokens[position]
+            if token.type == "tr_open" and token.map:
+                first_line = token.map[0] if first_line is None else first_line
+                last_line = token.map[1] - 1
+                cells = []
+            elif token.type == "inline":
+                cells.append(render_inline(token.children or []))
+            elif token.type == "tr_close" and any(cells):
+                rows.append(" | ".join(cells))
+            position += 1
+        if rows and first_line is not None:
+            span = (self.lines.starts[first_line], self._line_span(last_line)[1])
+            self._add("table", [span], text="\n".join(rows))
+        return position
+
+    def _html(self, token: Token) -> None:
+        text = text_of_fragment(token.content)
+        first, last = token.map or (0, 1)
+        if text:
+            span = (self.lines.starts[first], self._line_span(last - 1)[1])
+            self._add("paragraph", [span], text=text, speaker=self.speaker)
