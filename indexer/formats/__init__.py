@@ -9,6 +9,7 @@ from indexer.formats.html import parse_html
 from indexer.formats.lines import parse_lines
 from indexer.formats.markdown import parse_markdown
 from indexer.formats.markup import clean_inline
+from indexer.formats.rst import parse_rst
 
 __all__ = ["clean_inline", "detect_format", "parse"]
 
@@ -21,12 +22,14 @@ _MARKDOWN_HINT = re.compile(r"^#{1,6} \S.*\n[ \t]*\n|\*\*\S|^\s{0,3}[-*] \S", re
 
 
 def detect_format(suffix: str, text: str) -> str:
-    """One of html, markdown, wiki, wikitext, plain: extension first, then content."""
+    """One of html, markdown, rst, wiki, wikitext, plain: extension first, then content."""
     head = text[:8192]
     if suffix in (".html", ".htm") or _HTML_START.match(head):
         return "html"
     if suffix in (".md", ".markdown"):
         return "markdown"
+    if suffix in (".rst", ".rest"):
+        return "rst"
     if _WIKITEXT_HEADING.search(head):
         return "wikitext"
     if suffix in (".wiki", ".mediawiki") or _WIKI_HEADING.search(head):
@@ -41,4 +44,6 @@ def parse(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
         return parse_html(text, lines)
     if fmt == "markdown":
         return parse_markdown(text, lines)
+    if fmt == "rst":
+        return parse_rst(text, lines)
     return parse_lines(text, fmt, lines)

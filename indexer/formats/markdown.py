@@ -25,6 +25,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from indexer.blocks import Block, LineIndex, ParsedDocument
 from indexer.formats.html import text_of_fragment
 from indexer.formats.lines import LABEL_INLINE, LABEL_LINE, OTHER_LABEL, finish, speakers_of
+from indexer.formats.rst import parse_rst
 
 _PARSER = (
     MarkdownIt("commonmark", {"html": True})
@@ -37,8 +38,9 @@ _STRAY_MARKS = re.compile(r"(?<!\S)[*_]{1,3}|[*_]{1,3}(?!\S)")
 # A MyST role before its code span: {ref}`target` reads as "target".
 _MYST_ROLE = re.compile(r"\{[\w:.+-]+\}$")
 # MyST directives whose body is not text a reader searches for.
-_SILENT_DIRECTIVES = {"toctree", "currentmodule", "module", "autofunction", "autoclass"}
+_SILENT_DIRECTIVES = {"toctree", "currentmodule", "module", "contents", "image", "figure"}
 _CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell"}
+_BLANK = re.compile(r"[^\n]")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$")
 
 
@@ -70,7 +72,11 @@ def render_inline(children: list[Token]) -> str:
                 content = _MYST_ROLE.sub("", content)
             parts.append(content)
         elif token.type == "code_inline":
-            parts.append(token.content)
+            # Spaced apart from glued words (with`f(x)`, `Group`s): the
+            # backtick is what separates them in the file.
+            glued_before = bool(parts) and parts[-1][-1:].isalnum()
+            glued_after = following is not None and following.content[:1].isalnum()
+            parts.append(" " * glued_before + token.content + " " * glued_after)
         elif token.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif token.type == "image":
@@ -258,6 +264,9 @@ class _Walker:
             directive = language[1:-1]
             if directive in _SILENT_DIRECTIVES:
                 return
+            if directive == "eval-rst":
+                self._rst(token, first)
+                return
             if directive not in _CODE_DIRECTIVES:
                 self._directive_text(content, first)
                 return
@@ -271,6 +280,18 @@ class _Walker:
         if any(line.strip() for line in code_lines) and spans:
             self._close_item()
             self._add("code", spans, text="\n".join(code_lines), language=language)
+
+    def _rst(self, token: Token, first: int) -> None:
+        """MyST's `{eval-rst}` fence holds reStructuredText: read by the rst
+        parser over the same offsets (everything else in the file blanked)."""
+        start = self.lines.starts[first] if first < len(self.lines.starts) else len(self.text)
+        if self.text[start : start + len(token.content)] != token.content:
+            return  # an indented fence (in a list): its lines are not verbatim
+        padded = _BLANK.sub(" ", self.text[:start]) + token.content
+        for rst_document in parse_rst(padded, LineIndex(padded)):
+            for block in rst_document.blocks:
+                block.section = tuple(name for _, name in self.sections) + block.section
+                self.document.blocks.append(block)
 
     def _directive_text(self, content: str, first: int) -> None:
         """A MyST admonition or other directive: its body is Markdown text."""
