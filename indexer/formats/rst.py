@@ -221,6 +221,9 @@ def _sphinx_role(name, rawtext, text, lineno, inliner, options=None, content=Non
 class _AnyOptions(dict):
     """Accepts every directive option: Sphinx adds options docutils never heard of."""
 
+    def __bool__(self) -> bool:  # docutils parses options only if the spec is truthy
+        return True
+
     def __contains__(self, key) -> bool:
         return True
 
@@ -239,7 +242,8 @@ class _TextDirective(Directive):
     def run(self):
         container = nodes.container()
         if self.arguments:
-            paragraph = nodes.paragraph(self.arguments[0], self.arguments[0])
+            inline, _messages = self.state.inline_text(self.arguments[0], self.lineno)
+            paragraph = nodes.paragraph(self.arguments[0], "", *inline)
             paragraph.line = self.lineno
             container += paragraph
         self.state.nested_parse(self.content, self.content_offset, container)
