@@ -34,7 +34,7 @@ def build_schema() -> Schema:
         speaker_name=ID(sortable=True),
         # Front matter tags of the passage's document (comma-separated when
         # written), for filtering and a Tags facet; a code passage's language.
-        tags=KEYWORD(stored=True, commas=True, scorable=False),
+        tags=KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
         language=ID(stored=True),
         # The passage's place in build order: a column only (the search core
         # maps passages to documents with it). A NUMERIC field would also

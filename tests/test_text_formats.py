@@ -204,6 +204,18 @@ class TestTitles:
             ("Options", "There are none."),
         ]
 
+    def test_html_first_heading_then_title_element(self, write_corpus):
+        pages = {
+            "a.html": "<title>Notes — My Site</title><h1>Notes</h1><p>Body text.</p>",
+            "b.html": "<title>Only a Title</title><h2>Part</h2><p>Body text.</p>",
+        }
+        documents = passages_of(write_corpus(pages))
+        assert {d.path: d.title for d, _ in documents.values()} == {
+            "a.html": "Notes",
+            "b.html": "Only a Title",
+        }
+        assert [p.section for p in documents["b.html"][1]] == ["Part"]
+
     def test_the_file_name_when_nothing_else_names_it(self, write_corpus):
         text = "```\n# not a title\n```\n\nJust text.\n"
         document, _ = only(passages_of(write_corpus({"plainly.md": text})))
@@ -257,6 +269,24 @@ class TestIdentifiersAreFound:
         words = [w for w in query.replace("(", " ").replace(")", " ").split() if "_" in w]
         for word in words:
             assert word in top.text, (query, top.text)
+
+    def test_an_npm_option_in_a_code_block_is_found(self, write_corpus, tmp_path):
+        root = write_corpus(
+            {
+                "setup.md": "Install\n=======\n\n```console\nnpm install --save-dev kavosh\n```\n",
+                "other.md": "Other text about dev servers and how to save files.\n",
+            }
+        )
+        build_index(root, tmp_path / "index")
+        service = SearchService(tmp_path / "index")
+        try:
+            for query in ("save-dev", '"--save-dev"'):
+                hits = service.search(query).hits
+                assert [(h.citation.file, h.text) for h in hits] == [
+                    ("setup.md", "npm install --save-dev kavosh")
+                ], query
+        finally:
+            service.close()
 
     def test_a_question_finds_its_section_in_the_top_three(self, docs_service):
         # config.rst's SESSION_COOKIE_PATH entry ("If not set, the cookie …")

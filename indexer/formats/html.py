@@ -1,5 +1,6 @@
-"""Parsing HTML with BeautifulSoup: the title, h1–h6 as sections, paragraphs
-and list items as blocks; script, style, nav and other non-content is dropped.
+"""Parsing HTML with BeautifulSoup: the title (the first <h1>, else <title>),
+h1–h6 as sections, paragraphs and list items as blocks; script, style, nav and
+other non-content is dropped.
 
 The visible text of an element is not a substring of the file (tags and
 entities sit in between), so each block carries its text, and its span runs
@@ -16,7 +17,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, T
 
 from indexer.blocks import Block, LineIndex, ParsedDocument
 
-_DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "head")
+_DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "head", "title")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that stand on their own lines; every other tag is inline.
 _BLOCKS = (
@@ -47,16 +48,19 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(text, "html.parser")
     document = ParsedDocument(title="", format="html", stated=_stated_metadata(soup))
-    if soup.title and soup.title.string:
-        document.title = _text_of(soup.title)
+    page_title = _text_of(soup.title) if soup.title and soup.title.string else ""
     for element in soup.find_all(_DROPPED):
         element.decompose()
+    # The first top-level heading names the page, then <title> (which often
+    # carries the site's name too), then the first heading of any level.
+    first_h1 = next((h for h in soup.find_all("h1") if _text_of(h)), None)
+    document.title = _text_of(first_h1) if first_h1 is not None else page_title
     sections: list[tuple[int, str]] = []
     in_headings = _inside_headings(soup)
     for element in soup.find_all(True):
         if element.name in _HEADINGS:
             name = _text_of(element)
-            if not name:
+            if not name or element is first_h1:
                 continue
             level = _HEADINGS[element.name]
             if not document.title:
