@@ -136,6 +136,15 @@ class TestMarkdown:
         examples = [p.text for p in passages if p.kind == "code" and p.language == "python"]
         assert "if __name__ == '__main__':\n    hello()" in examples
 
+    def test_myst_admonitions_keep_their_title_and_body(self, click_docs):
+        _, passages = click_docs["arguments.md"]
+        titled = next(p for p in passages if p.text == "Note on Required Arguments")
+        body = passages[passages.index(titled) + 1]
+        assert body.text.startswith(
+            "It is possible to make an argument required by setting required=True."
+        )
+        assert (titled.citation.line_start, body.citation.line_start) == (54, 57)
+
 
 class TestRestructuredText:
     def test_flask_quickstart(self, flask_docs):

@@ -40,7 +40,6 @@ _MYST_ROLE = re.compile(r"\{[\w:.+-]+\}$")
 # MyST directives whose body is not text a reader searches for.
 _SILENT_DIRECTIVES = {"toctree", "currentmodule", "module", "contents", "image", "figure"}
 _CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell"}
-_BLANK = re.compile(r"[^\n]")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$")
 
 
@@ -268,7 +267,7 @@ class _Walker:
                 self._rst(token, first)
                 return
             if directive not in _CODE_DIRECTIVES:
-                self._directive_text(content, first)
+                self._directive(token, first, info[len(language) :].strip())
                 return
             language = info.split()[1] if len(info.split()) > 1 else None
         code_lines = content.rstrip("\n").split("\n")
@@ -281,30 +280,58 @@ class _Walker:
             self._close_item()
             self._add("code", spans, text="\n".join(code_lines), language=language)
 
+    def _verbatim_start(self, token: Token, first: int) -> int | None:
+        """Where a fence's body stands verbatim in the file (not so in an
+        indented fence, whose lines the parser dedented), else None."""
+        if first >= len(self.lines.starts):
+            return None
+        start = self.lines.starts[first]
+        return start if self.text.startswith(token.content, start) else None
+
     def _rst(self, token: Token, first: int) -> None:
         """MyST's `{eval-rst}` fence holds reStructuredText: read by the rst
-        parser over the same offsets (everything else in the file blanked)."""
-        start = self.lines.starts[first] if first < len(self.lines.starts) else len(self.text)
-        if self.text[start : start + len(token.content)] != token.content:
-            return  # an indented fence (in a list): its lines are not verbatim
-        padded = _BLANK.sub(" ", self.text[:start]) + token.content
-        for rst_document in parse_rst(padded, LineIndex(padded)):
+        parser, its spans moved to where the body stands in this file."""
+        start = self._verbatim_start(token, first)
+        if start is None:
+            return
+        for rst_document in parse_rst(token.content, LineIndex(token.content)):
             for block in rst_document.blocks:
+                block.spans = [(a + start, b + start) for a, b in block.spans]
                 block.section = tuple(name for _, name in self.sections) + block.section
                 self.document.blocks.append(block)
 
-    def _directive_text(self, content: str, first: int) -> None:
-        """A MyST admonition or other directive: its body is Markdown text."""
-        body = [line for line in content.split("\n") if not _DIRECTIVE_OPTION.match(line)]
-        text = inline_text("\n".join(body), self.env)
-        if text:
-            last = first + max(1, content.rstrip("\n").count("\n") + 1)
+    def _directive(self, token: Token, first: int, argument: str) -> None:
+        """A MyST admonition, `versionadded` and the like: the argument (a title,
+        a version) is text, and the body is Markdown, walked here with its
+        line maps moved to the body's lines (option lines blanked)."""
+        if argument:
+            fence_line = first - 1
             self._add(
                 "paragraph",
-                [(self.lines.starts[first], self._line_span(last - 1)[1])],
-                text=text,
+                [self._line_span(fence_line)],
+                text=inline_text(argument, self.env),
                 speaker=self.speaker,
             )
+        start = self._verbatim_start(token, first)
+        body = token.content
+        if start is None:
+            body = "\n".join(line for line in body.split("\n") if not _DIRECTIVE_OPTION.match(line))
+            text = inline_text(body, self.env)
+            if text:
+                last = first + max(1, token.content.rstrip("\n").count("\n") + 1)
+                span = (self.lines.starts[first], self._line_span(last - 1)[1])
+                self._add("paragraph", [span], text=text, speaker=self.speaker)
+            return
+        lines = body.split("\n")
+        options = 0
+        while options < len(lines) and _DIRECTIVE_OPTION.match(lines[options]):
+            lines[options] = ""
+            options += 1
+        tokens = _PARSER.parse("\n".join(lines), self.env)
+        for inner in tokens:
+            if inner.map:
+                inner.map = [inner.map[0] + first, inner.map[1] + first]
+        self.walk(tokens)
 
     def _line_span(self, number: int) -> tuple[int, int]:
         number = min(number, len(self.lines.starts) - 1)
