@@ -167,24 +167,27 @@ class TestRestructuredText:
 
     def test_sphinx_directives_keep_their_text_and_never_fail(self, write_corpus, capfd):
         text = (
-            "Title\n=====\n\nIntro with :ref:`the guide <guide>` and :func:`.url_for`.\n\n"
+            "Title\n=====\n\nIntro with :ref:`the guide <guide>` and :func:`.url_for`"
+            " (:issue:`1234`).\n\n"
             ".. versionadded:: 2.0\n    The ``url_prefix`` argument.\n\n"
             ".. note::\n    Notes are kept.\n\n"
             ".. warning::\n\n    So are warnings.\n\n"
             ".. autofunction:: flask.url_for\n\n"
             ".. toctree::\n    :maxdepth: 2\n\n    quickstart\n\n"
-            ".. unknowndirective:: whatever\n\n:Author: Jane Doe\n\n"
+            ".. unknowndirective:: whatever\n\n.. include:: missing.rst\n\n"
+            ":Author: Jane Doe\n\n"
             ".. code-block:: python\n    :caption: app.py\n\n"
             "    bp = Blueprint('blog', url_prefix='/b')\n"
         )
         document, passages = only(passages_of(write_corpus({"page.rst": text})))
         assert document.title == "Title"
         assert [(p.kind, p.text) for p in passages] == [
-            ("paragraph", "Intro with the guide and url_for."),
+            ("paragraph", "Intro with the guide and url_for (1234)."),
             ("paragraph", "2.0 The url_prefix argument."),
             ("paragraph", "Notes are kept."),
             ("paragraph", "So are warnings."),
             ("paragraph", "flask.url_for"),
+            ("paragraph", "whatever"),
             ("list_item", "Author: Jane Doe"),
             ("code", "bp = Blueprint('blog', url_prefix='/b')"),
         ]

@@ -3,9 +3,10 @@
 Sections come from title adornments; paragraphs, list items, field lists,
 definitions, admonitions and tables become blocks; literal blocks,
 `code-block` directives and doctests become `code` blocks, their text
-verbatim. Sphinx's directives and roles are unknown to plain docutils; they
-are registered here as permissive stand-ins that keep readable text (a role's
-title, a directive's body) and drop the markup, so no Sphinx file fails.
+verbatim. Sphinx's directives and roles are unknown to plain docutils; any
+unknown one gets a permissive stand-in here that keeps readable text (a
+role's title, a directive's argument and body) and drops the markup, so no
+Sphinx file fails.
 docutils' own messages are silenced and their nodes skipped.
 
 A node's text is not a substring of the file (markup sits in between), so a
@@ -46,21 +47,6 @@ _TEXT = (nodes.paragraph, nodes.line_block, nodes.rubric, nodes.caption)
 _WORD = re.compile(r"\w+")
 _TITLED_ROLE = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 
-_SPHINX_ROLES = (
-    "ref doc term abbr command dfn envvar file guilabel kbd keyword mailheader makevar"
-    " manpage menuselection mimetype newsgroup option program regexp samp pep rfc"
-    " any numref download token class func meth attr data exc mod obj const"
-).split()
-_SPHINX_TEXT_DIRECTIVES = (
-    "versionadded versionchanged deprecated versionremoved seealso centered hlist"
-    " glossary only tabs tab tab-set tab-item productionlist"
-).split()
-_SPHINX_API_DIRECTIVES = (
-    "autofunction autoclass automodule automethod autoattribute autodata autoexception"
-    " function class method attribute data exception module currentmodule decorator"
-    " py:function py:class py:method py:attribute py:data py:module py:currentmodule"
-    " py:exception py:decorator envvar program option describe object index"
-).split()
 _SPHINX_SILENT_DIRECTIVES = (
     "toctree literalinclude highlight sectionauthor codeauthor tabularcolumns click:run include"
 ).split()
@@ -283,11 +269,26 @@ class _SilentDirective(Directive):
 
 
 def _register() -> None:
-    for name in _SPHINX_ROLES:
-        roles.register_local_role(name, _sphinx_role)
-        roles.register_local_role(f"py:{name}", _sphinx_role)
-    for name in _SPHINX_TEXT_DIRECTIVES + _SPHINX_API_DIRECTIVES:
-        directives.register_directive(name, _TextDirective)
+    """Every role and directive docutils does not know reads as text.
+
+    docutils looks both up through `roles.role` and `directives.directive`;
+    wrapped, an unknown name gets the permissive stand-in instead of an error
+    (whose message node is dropped), so Sphinx's and its extensions' markup
+    (`:ref:`, `:issue:`, `.. autofunction::`, `.. versionadded::`) keeps its
+    readable text in any file.
+    """
+    known_role, known_directive = roles.role, directives.directive
+
+    def any_role(name, language, lineno, reporter):
+        role, messages = known_role(name, language, lineno, reporter)
+        return role or _sphinx_role, messages
+
+    def any_directive(name, language, document):
+        directive, messages = known_directive(name, language, document)
+        return directive or _TextDirective, messages
+
+    if getattr(roles.role, "__name__", "") != "any_role":
+        roles.role, directives.directive = any_role, any_directive
     for name in ("code-block", "sourcecode", "code"):
         directives.register_directive(name, _CodeDirective)
     directives.register_directive("click:example", _ExampleDirective)
