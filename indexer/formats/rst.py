@@ -242,12 +242,12 @@ class _CodeDirective(Directive):
     optional_arguments = 1
     has_content = True
     option_spec = _AnyOptions()
+    default_language: str | None = None
 
     def run(self):
         code = "\n".join(self.content)
         block = nodes.literal_block(code, code)
-        default = "python" if self.name == "click:example" else None
-        block["language"] = self.arguments[0] if self.arguments else default
+        block["language"] = self.arguments[0] if self.arguments else self.default_language
         block.line = self.content_offset + 1
         return [block]
 
@@ -256,13 +256,11 @@ class _ExampleDirective(_CodeDirective):
     """click's `.. click:example::`: Python code starting on the next line."""
 
     optional_arguments = 0
+    default_language = "python"
 
 
-class _SilentDirective(Directive):
-    optional_arguments = 1
-    final_argument_whitespace = True
-    has_content = True
-    option_spec = _AnyOptions()
+class _SilentDirective(_TextDirective):
+    """`toctree`, `literalinclude` and the like: nothing a reader searches for."""
 
     def run(self):
         return []
