@@ -4,8 +4,10 @@ front matter through mdit-py-plugins), walked once as a token stream.
 Every block token carries `map`, its `[first, last)` source lines; those lines
 are the blocks' spans, so citations come from the parser, not from a second
 scan. Prose keeps raw spans (the chunker may cut them at sentences) and is
-made plain by `inline_text`, which parses inline syntax with the same parser;
-code keeps its text verbatim, its language in a field.
+made plain by `markdown_inline.inline_text`, which parses inline syntax with
+the same parser; code keeps its text verbatim, its language in a field; front
+matter is read by `front_matter.py`. MyST directive fences (`{note}`,
+`{eval-rst}`, `{code-block}`) are read by what they hold.
 
 Interview speaker labels (`**Name:**`, `*Name: question*`), front matter
 lines and page-break joins work as in the line scanner (`lines.py`), which the
@@ -15,28 +17,16 @@ seed interview relies on.
 from __future__ import annotations
 
 import re
-import tomllib
 
-import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from indexer.blocks import Block, LineIndex, ParsedDocument
+from indexer.formats.front_matter import read_toml_front_matter, state_yaml_front_matter
 from indexer.formats.html import text_of_fragment
 from indexer.formats.lines import LABEL_INLINE, LABEL_LINE, OTHER_LABEL, finish, speakers_of
+from indexer.formats.markdown_inline import PARSER, inline_text, render_inline
 from indexer.formats.rst import parse_rst
 
-_PARSER = (
-    MarkdownIt("commonmark", {"html": True})
-    .enable(["table", "strikethrough"])
-    .use(front_matter_plugin)
-)
-_TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)\+\+\+[ \t]*(?:\n|\Z)", re.S)
-# `*` and `_` left over where no emphasis closed (a label cut off a paragraph).
-_STRAY_MARKS = re.compile(r"(?<!\S)[*_]{1,3}|[*_]{1,3}(?!\S)")
-# A MyST role before its code span: {ref}`target` reads as "target".
-_MYST_ROLE = re.compile(r"\{[\w:.+-]+\}$")
 # MyST directives whose body is not text a reader searches for.
 _SILENT_DIRECTIVES = {"toctree", "currentmodule", "module", "contents", "image", "figure"}
 _CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell"}
@@ -45,80 +35,13 @@ _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$")
 
 def parse_markdown(text: str, lines: LineIndex) -> list[ParsedDocument]:
     document = ParsedDocument(title="", format="markdown")
-    source = _read_toml_front_matter(text, document)
+    source = read_toml_front_matter(text, document)
     env: dict = {}
-    tokens = _PARSER.parse(source, env)
+    tokens = PARSER.parse(source, env)
     walker = _Walker(text, lines, document, env, speakers_of(text))
     walker.walk(tokens)
     finish(document, text)
     return [document]
-
-
-def inline_text(raw: str, env: dict | None = None) -> str:
-    """The plain text of Markdown inline syntax, links followed by their target."""
-    tokens = _PARSER.parseInline(raw, env if env is not None else {})
-    return render_inline(tokens[0].children or [] if tokens else [])
-
-
-def render_inline(children: list[Token]) -> str:
-    parts: list[str] = []
-    targets: list[str | None] = []
-    for position, token in enumerate(children):
-        following = children[position + 1] if position + 1 < len(children) else None
-        if token.type == "text":
-            content = _STRAY_MARKS.sub("", token.content)
-            if following is not None and following.type == "code_inline":
-                content = _MYST_ROLE.sub("", content)
-            parts.append(content)
-        elif token.type == "code_inline":
-            # Spaced apart from glued words (with`f(x)`, `Group`s): the
-            # backtick is what separates them in the file.
-            glued_before = bool(parts) and parts[-1][-1:].isalnum()
-            glued_after = following is not None and following.content[:1].isalnum()
-            parts.append(" " * glued_before + token.content + " " * glued_after)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "image":
-            parts.append(token.content)
-        elif token.type == "link_open":
-            href = str(token.attrs.get("href") or "")
-            targets.append(None if token.markup == "autolink" else href)
-        elif token.type == "link_close" and targets:
-            href = targets.pop()
-            if href:
-                parts.append(f" ({href})")
-    return " ".join("".join(parts).split())
-
-
-def _read_toml_front_matter(text: str, document: ParsedDocument) -> str:
-    """TOML front matter (`+++`) is read here; its lines are blanked for the
-    parser so that every later line keeps its number."""
-    match = _TOML_FRONT.match(text)
-    if not match:
-        return text
-    try:
-        _state_front_matter(tomllib.loads(match.group(1)), document)
-    except tomllib.TOMLDecodeError:
-        return text
-    return "\n" * match.group(0).count("\n") + text[match.end() :]
-
-
-def _state_front_matter(data, document: ParsedDocument) -> None:
-    if not isinstance(data, dict):
-        return
-    for key in ("title", "author", "date"):
-        value = data.get(key)
-        if isinstance(value, list):
-            value = ", ".join(str(item) for item in value)
-        if value not in (None, ""):
-            document.stated[key] = str(value).strip()
-    tags = data.get("tags", data.get("keywords"))
-    if isinstance(tags, str):
-        tags = [tag for tag in re.split(r"[,\s]+", tags) if tag]
-    if isinstance(tags, list):
-        document.tags = tuple(dict.fromkeys(str(tag).strip() for tag in tags if str(tag).strip()))
-    if "title" in document.stated:
-        document.title = document.stated.pop("title")
 
 
 class _Walker:
@@ -160,10 +83,7 @@ class _Walker:
             position += 1
 
     def _front_matter(self, token: Token) -> None:
-        try:
-            _state_front_matter(yaml.safe_load(token.content), self.document)
-        except yaml.YAMLError:
-            return
+        state_yaml_front_matter(token.content, self.document)
         self.title_from_front_matter = bool(self.document.title)
 
     def _heading(self, token: Token, inline: Token) -> None:
@@ -327,7 +247,7 @@ class _Walker:
         while options < len(lines) and _DIRECTIVE_OPTION.match(lines[options]):
             lines[options] = ""
             options += 1
-        tokens = _PARSER.parse("\n".join(lines), self.env)
+        tokens = PARSER.parse("\n".join(lines), self.env)
         for inner in tokens:
             if inner.map:
                 inner.map = [inner.map[0] + first, inner.map[1] + first]

@@ -1,6 +1,6 @@
 """Removing markup from the raw text of a block, per format: MediaWiki and
 WikiText by rules here, Markdown by its own parser (each Markdown block
-carries `markdown.inline_text` as its `clean`), plain text not at all: its
+carries `markdown_inline.inline_text` as its `clean`), plain text not at all: its
 underscores and asterisks are the author's (`__init__`).
 
 Cleaning only removes characters or inserts spaces; it never invents words, so
