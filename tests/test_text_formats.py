@@ -14,6 +14,7 @@ import pytest
 
 from app.search import SearchService
 from indexer.build import build_index
+from indexer.formats.markdown_inline import inline_text
 from tests.conftest import CitedFile, decoded_text, passages_of
 
 DATA = Path(__file__).parent / "data"
@@ -305,3 +306,34 @@ class TestIdentifiersAreFound:
         # outranks the quickstart's Cookies section today: the ranking's to fix.
         results = docs_service.search("how to set a cookie", per_page=3)
         assert "Accessing Request Data › Cookies" in [hit.section for hit in results.hits]
+
+
+class TestInlineMarkdown:
+    """The pure inline step, exact strings."""
+
+    @pytest.mark.parametrize(
+        ("raw", "text"),
+        [
+            ("**bold** and *italic* and ~~gone~~", "bold and italic and gone"),
+            ("call `Flask(__name__)` in `__init__.py`", "call Flask(__name__) in __init__.py"),
+            (
+                "see [the docs](https://x.org/d) and <https://x.org>",
+                "see the docs (https://x.org/d) and https://x.org",
+            ),
+            ("![a map of the river](map.png)", "a map of the river"),
+            ("We suggest {ref}`virtualenv-heading`.", "We suggest virtualenv-heading."),
+            ("glued with`f(x)` and `Group`s", "glued with f(x) and Group s"),
+            ("Can you say more?*", "Can you say more?"),
+        ],
+    )
+    def test_inline_text(self, raw, text):
+        assert inline_text(raw) == text
+
+    def test_prose_between_two_rules_is_text_not_front_matter(self, write_corpus):
+        page = "---\nJust a line of prose here.\n---\n\nMore text.\n"
+        document, passages = only(passages_of(write_corpus({"rules.md": page})))
+        assert document.title == "rules.md"
+        assert [(p.text, p.citation.line_start) for p in passages] == [
+            ("Just a line of prose here.", 2),
+            ("More text.", 5),
+        ]

@@ -20,15 +20,18 @@ def read_toml_front_matter(text: str, document: ParsedDocument) -> str:
     if not match:
         return text
     try:
-        state_front_matter(tomllib.loads(match.group(1)), document)
+        if not state_front_matter(tomllib.loads(match.group(1)), document):
+            return text
     except tomllib.TOMLDecodeError:
         return text
     return "\n" * match.group(0).count("\n") + text[match.end() :]
 
 
-def state_front_matter(data, document: ParsedDocument) -> None:
+def state_front_matter(data, document: ParsedDocument) -> bool:
+    """Title, author, date and tags from parsed front matter; False when it
+    was no mapping (then it was not front matter but text between two rules)."""
     if not isinstance(data, dict):
-        return
+        return False
     for key in ("title", "author", "date"):
         value = data.get(key)
         if isinstance(value, list):
@@ -42,11 +45,12 @@ def state_front_matter(data, document: ParsedDocument) -> None:
         document.tags = tuple(dict.fromkeys(str(tag).strip() for tag in tags if str(tag).strip()))
     if "title" in document.stated:
         document.title = document.stated.pop("title")
+    return True
 
 
-def state_yaml_front_matter(content: str, document: ParsedDocument) -> None:
+def state_yaml_front_matter(content: str, document: ParsedDocument) -> bool:
     """YAML front matter, as the parser's `front_matter` token holds it."""
     try:
-        state_front_matter(yaml.safe_load(content), document)
+        return state_front_matter(yaml.safe_load(content), document)
     except yaml.YAMLError:
-        return
+        return False

@@ -83,8 +83,15 @@ class _Walker:
             position += 1
 
     def _front_matter(self, token: Token) -> None:
-        state_yaml_front_matter(token.content, self.document)
-        self.title_from_front_matter = bool(self.document.title)
+        if state_yaml_front_matter(token.content, self.document):
+            self.title_from_front_matter = bool(self.document.title)
+            return
+        # Not a mapping: prose between two rules, which is text to index.
+        first, last = token.map or (0, 0)
+        spans = [self._line_span(n) for n in range(first + 1, last - 1)]
+        spans = [(a, b) for a, b in spans if a < b]
+        if spans:
+            self._add("paragraph", spans, clean=self._clean)
 
     def _heading(self, token: Token, inline: Token) -> None:
         level = int(token.tag[1])
