@@ -200,13 +200,11 @@ def _read(path: Path, root: Path, file: str) -> SourceText:
 
 def _raw_file(path: Path, file: str, encoding: str | None) -> Response:
     """The original file, inline, with its own content type."""
+    content_type = raw_content_type(file, encoding)
     response = send_file(
-        path,
-        mimetype=raw_content_type(file, encoding),
-        download_name=Path(file).name,
-        conditional=True,
-        max_age=0,
+        path, download_name=Path(file).name, conditional=True, max_age=0, mimetype=content_type
     )
+    response.headers["Content-Type"] = content_type  # as is: Flask would add a second charset
     if not response.mimetype.startswith("text/"):
         # The browser's PDF viewer is a plugin: the page's `object-src 'none'`
         # would stop it; nothing else may load.
