@@ -28,21 +28,13 @@ from app.http.params import search_params
 from app.http.searcher import get_service
 from app.http.source_cache import SourceCache
 from app.http.source_window import layout_of, raw_content_type, window
+from app.search.examples import choose_examples
 from app.search.highlight import Marks, mark
 from app.search.querylang import parse as parse_query
 from indexer.errors import KavoshError, NoIndexError, QueryError
 from indexer.sources import SourceText, read_source
 
 blueprint = Blueprint("web", __name__)
-
-EXAMPLES = (
-    "who founded the Worker-communist Party of Iran",
-    "when did Mansoor Hekmat die",
-    '"Neither Shah nor Mullah"',
-    "Koroosh Modaressi",
-    "حزب کمونیست کارگری",
-    "speaker:Milad women workers",
-)
 
 
 @blueprint.app_template_filter("highlighted")
@@ -88,7 +80,30 @@ def _home(service):
     except KavoshError as failure:
         documents, error = [], failure.message
     status = 503 if error else 200
-    return render_template("home.html", documents=documents, examples=EXAMPLES, error=error), status
+    examples = _examples(service, documents) if documents else []
+    return render_template("home.html", documents=documents, examples=examples, error=error), status
+
+
+def _examples(service, documents: list[dict]) -> list[str]:
+    """The corpus's own examples, chosen once per generation."""
+    generation = service.manifest().get("generation", "")
+    cached = current_app.extensions.get("kavosh.examples")
+    if cached is None or cached[0] != generation:
+        frequency = _live(service).vocabulary.frequency
+        cached = current_app.extensions["kavosh.examples"] = (
+            generation,
+            choose_examples(documents, frequency),
+        )
+    return cached[1]
+
+
+def _live(service):
+    """The service's open generation (Whoosh) or collection (Typesense).
+
+    The one look into the service's insides, for the vocabulary's word counts
+    and the query compiler's marks: to become calls on the search engine's
+    interface."""
+    return service.generation() if hasattr(service, "generation") else service.collection()
 
 
 def _source_labels(documents: list[dict]) -> dict[str, str]:
@@ -248,13 +263,11 @@ def _cited_lines(service, file: str, layout) -> range:
 def _query_marks(service, query: str) -> Marks:
     """What the excerpts would mark for `query`.
 
-    The one look into the service's insides (its live compiler): to become
-    one call on the search engine's interface."""
+    The compiler's marks, the same the excerpts use (see `_live`)."""
     if not query.strip():
         return Marks()
-    live = service.generation() if hasattr(service, "generation") else service.collection()
     try:
-        return live.compiler.compile(parse_query(query)).marks
+        return _live(service).compiler.compile(parse_query(query)).marks
     except QueryError:
         return Marks()
 
