@@ -9,6 +9,7 @@ markup that reaches a page unescaped is the highlighter's `<mark>`, wrapped in
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -52,6 +53,7 @@ def search_page():
     try:
         params = search_params(request.args)
         results = service.search(**params)
+        documents = service.documents()
     except QueryError as error:
         return render_template(
             "search.html", query=request.args.get("q", ""), error=error.message, results=None
@@ -66,7 +68,8 @@ def search_page():
         params=params,
         results=results,
         json_url=url_for("api.search", **_args()),
-        source_labels=_source_labels(service.documents()),
+        source_labels=_source_labels(documents),
+        shared_titles=_shared_titles(documents),
         page_url=_page_url,
         filter_url=_filter_url,
         error=None,
@@ -107,12 +110,26 @@ def _live(service):
 
 
 def _source_labels(documents: list[dict]) -> dict[str, str]:
-    """A reader-friendly name per source file: its document's title, or the file
-    name where a file holds several documents."""
+    """A reader-friendly name per source file: its document's title; the file
+    name where a file holds several documents; and the title with the path
+    where files share a title (two `Config` pages, two `package.json`)."""
     titles: dict[str, set[str]] = {}
     for document in documents:
         titles.setdefault(document["path"], set()).add(document["title"])
-    return {path: next(iter(t)) if len(t) == 1 else path for path, t in titles.items()}
+    labels = {path: next(iter(t)) if len(t) == 1 else path for path, t in titles.items()}
+    shared = Counter(labels.values())
+    return {
+        path: label if shared[label] == 1 or label == path else f"{label} — {path}"
+        for path, label in labels.items()
+    }
+
+
+def _shared_titles(documents: list[dict]) -> set[str]:
+    """Titles that more than one file has: a hit with one names its file."""
+    files: dict[str, set[str]] = {}
+    for document in documents:
+        files.setdefault(document["title"], set()).add(document["path"])
+    return {title for title, paths in files.items() if len(paths) > 1}
 
 
 def _args() -> dict:
