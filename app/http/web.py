@@ -289,6 +289,12 @@ def _query_marks(service, query: str) -> Marks:
         return Marks()
 
 
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Pages name their icon; a raw file shown by the browser asks here."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @blueprint.get("/opensearch.xml")
 def opensearch():
     body = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
