@@ -260,6 +260,8 @@ class TestPagedFormats:
         assert soup.select_one("li#page-2 a")["href"] == "/source/lighthouse.md?raw=1#page=2"
         cited = soup.select("li.cited")
         assert [li.select_one(".ln").get_text() for li in cited] == ["1", "2"]
+        assert [li["id"] for li in cited] == ["p2-L1", "p2-L2"], "anchors name page and line"
+        assert soup.select_one("ol.source").get("data-lines") is None
         assert "gulls" in cited[0].get_text()
         assert soup.select_one("a.raw")["href"] == "/source/lighthouse.md?raw=1#page=2"
 
