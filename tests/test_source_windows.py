@@ -8,6 +8,7 @@ a page of any of them stays small, and its earlier/later links walk the file.
 from __future__ import annotations
 
 import re
+import shutil
 import tracemalloc
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from app.http.source_window import (
 )
 from indexer.build import build_index
 from indexer.sources import SourceText
-from tests.conftest import VIVID, make_app
+from tests.conftest import VIVID, WIKITEXT, make_app
 
 BIG_LINES = 6000
 ODD_LINE = 4321  # the only line with "zanzibarite"
@@ -159,6 +160,34 @@ class TestAWindowOfABigFile:
         build_index(source_dir, tmp_path / "index")
         text = soup_of(client.get("/source/log.txt")).main.get_text()
         assert "second edition" in text and "first edition" not in text
+
+
+@pytest.fixture(scope="module")
+def wikitext(tmp_path_factory):
+    """WikiText-2's test split (1.3 MB of text in 4,359 lines), indexed."""
+    root = tmp_path_factory.mktemp("wikitext")
+    (root / "corpus").mkdir()
+    shutil.copy(WIKITEXT / "test.txt.gz", root / "corpus" / "test.txt.gz")
+    build_index(root / "corpus", root / "index")
+    return root / "corpus", root / "index"
+
+
+def test_wikitext_is_viewed_a_window_at_a_time(settings_env, wikitext):
+    """Today's main rendered the whole file, 1.6 MB of HTML, on every view."""
+    client = make_app(*wikitext).test_client()
+    hit = client.get("/api/search?q=Valkyria+Chronicles").get_json()["results"][0]
+    response = client.get(f"/source/test.txt.gz?passage={hit['id']}&q=Valkyria+Chronicles")
+    assert len(response.data) < 2 * PAGE_BYTES
+    assert hit["citation"]["line_start"] in line_numbers(soup_of(response))
+    url, windows, seen = "/source/test.txt.gz?q=Valkyria", 0, 0
+    while url:
+        response = client.get(url)
+        assert len(response.data) < 2 * PAGE_BYTES, (url, len(response.data))
+        soup = soup_of(response)
+        seen += len(line_numbers(soup))
+        windows += 1
+        url = link(soup, "next")
+    assert seen == 4359 and windows == -(-4359 // WINDOW_ROWS)
 
 
 class TestQueryWords:
