@@ -18,6 +18,8 @@ from playwright.sync_api import sync_playwright
 from indexer.build import build_index
 from tests.conftest import ARTICLE, PROJECT
 from tests.live_server import LiveServer
+from tests.test_examples import LIGHTS as EXAMPLE_CORPUS
+from tests.test_examples import SEED_STRINGS
 
 pytestmark = pytest.mark.browser
 
@@ -381,26 +383,15 @@ class TestSourceViewer:
         assert "<h2>Tides</h2>" in page.inner_text("body")
 
 
+# Another corpus: the example tests' lighthouse files, and a long log.
 LIGHTS = {
-    "beacons.md": "# Beacons of the Northern Coast\n\n"
-    + "\n\n".join(
-        f"The beacon at cape {cape} burns whale oil; the keeper trims its wick at dusk."
-        for cape in ("Wrath", "Farewell", "Clear", "Horn", "Race", "Spear")
-    )
-    + "\n",
-    "lenses.md": "# Fresnel Lenses\n\n"
-    + "\n\n".join(
-        f"A {order} order Fresnel lens bends the lamplight into a beam of prisms."
-        for order in ("first", "second", "third", "fourth", "fifth", "sixth")
-    )
-    + "\n",
+    **EXAMPLE_CORPUS,
     "logbook.txt": "\n".join(
         f"Watch {n}: wind steady, lamp trimmed." if n != 450 else "Watch 450: a narwhal surfaced."
         for n in range(1, 901)
     )
     + "\n",
 }
-SEED_STRINGS = ("Mansoor Hekmat", "Worker-communist", "Modaressi", "Milad", "حزب", "Neither Shah")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.http import web
+from app.http.source_cache import BoundedCache
 from app.http.source_window import (
     MAX_ROW_CHARS,
     WINDOW_ROWS,
@@ -312,3 +313,26 @@ class TestWindows:
         layout = BlockLayout(VIVID["harbour.html"])
         assert [(r.line, r.section) for r in layout.rows(1, 10)] == [(3, "Tides"), (5, "Ships")]
         assert layout.row_of_line(4) == 2
+
+
+class TestBoundedCache:
+    def test_made_once_and_the_oldest_dropped_past_the_budget(self):
+        made = []
+        cache = BoundedCache(10, weigh=len)
+
+        def make(value):
+            return lambda: made.append(value) or value
+
+        assert cache.get("a", make("aaaa")) == "aaaa"
+        assert cache.get("a", make("other")) == "aaaa"
+        cache.get("b", make("bbbb"))
+        cache.get("a", make("aaaa"))  # "a" is now the most recent
+        cache.get("c", make("cccc"))
+        assert made == ["aaaa", "bbbb", "cccc"]
+        assert cache.get("b", make("bbbb")) == "bbbb" and made[-1] == "bbbb", "b was dropped"
+        assert len(cache) == 2
+
+    def test_one_value_over_the_budget_is_still_kept(self):
+        cache = BoundedCache(3, weigh=len)
+        assert cache.get("big", lambda: "x" * 10) == "x" * 10
+        assert len(cache) == 1

@@ -3,8 +3,10 @@
 A file is read and laid out once (`source_window.layout_of`), and a rendered
 window once, so repeated views, and eight readers fetching the same huge file
 at once, cost a dictionary look-up rather than a re-read. Both caches are
-keyed by the generation name: a rebuild starts them afresh. Layouts are held
-within a byte budget, so a few big files cannot crowd a worker's memory.
+keyed by the generation name, so a rebuild is never answered from the old
+text; the old entries age out. Layouts are held
+within a byte budget, and so are pages, so neither a few big files nor many
+queries can crowd a worker's memory.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 LAYOUT_BYTES = 96 * 1024 * 1024
-RENDERED_PAGES = 256
+RENDERED_BYTES = 32 * 1024 * 1024
 
 
 class BoundedCache:
     """A thread-safe LRU cache bounded by the total `weigh` of its values."""
 
-    def __init__(self, budget: int, weigh: Callable[[Any], int] = lambda value: 1):
+    def __init__(self, budget: int, weigh: Callable[[Any], int]):
         self.budget = budget
         self.weigh = weigh
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
@@ -55,4 +57,4 @@ class SourceCache:
 
     def __init__(self) -> None:
         self.layouts = BoundedCache(LAYOUT_BYTES, weigh=lambda layout: layout.size + 1)
-        self.pages = BoundedCache(RENDERED_PAGES)
+        self.pages = BoundedCache(RENDERED_BYTES, weigh=len)

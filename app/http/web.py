@@ -166,7 +166,7 @@ def source(file: str):
     manifest = service.manifest()
     root = Path(manifest["source_dir"]).resolve()
     path = _corpus_path(root, file)
-    if request.args.get("raw"):
+    if request.args.get("raw") == "1":
         return _raw_file(path, file, documents[0].get("encoding"))
     generation = manifest.get("generation", "")
     key = (generation, file, *(request.args.get(name, "") for name in VIEW_ARGS))
