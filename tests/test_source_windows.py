@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from bs4 import BeautifulSoup
 
-from app.http import web
+from app.http import source_view
 from app.http.source_cache import BoundedCache
 from app.http.source_window import (
     MAX_ROW_CHARS,
@@ -283,7 +283,7 @@ class TestPagedFormats:
             text = "".join(PAGES)
             return PagedText(path, "lighthouse.md", text, "utf-8", 1, "", pages=(0, len(PAGES[0])))
 
-        monkeypatch.setattr(web, "read_source", read_paged)
+        monkeypatch.setattr(source_view, "read_source", read_paged)
         soup = soup_of(client.get("/source/lighthouse.md?page=2&lines=1-2&q=gulls"))
         headings = [li.get_text(" ", strip=True) for li in soup.select("ol.source li.heading")]
         assert headings == ["Page 1 · original", "Page 2 · original"]
