@@ -50,6 +50,13 @@ class TestWords:
     def test_frequent_but_distinctive(self):
         assert distinctive_words(self.FREQUENCY, 100) == ["storm", "foghorn", "gull", "tide"]
 
+    def test_ties_go_to_the_longer_word(self):
+        assert distinctive_words({"beam": 6, "lamplight": 6, "bends": 6}, 60) == [
+            "lamplight",
+            "bends",
+            "beam",
+        ]
+
     def test_words_of_the_titles_are_not_repeated(self):
         assert distinctive_words(self.FREQUENCY, 100, avoid={"storm"})[:2] == ["foghorn", "gull"]
 

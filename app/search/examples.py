@@ -78,7 +78,8 @@ def distinctive_words(
         and form.isalpha()
         and form not in STOPWORDS
     ]
-    candidates.sort(key=lambda scored: (-scored[0], scored[1]))
+    # Ties go to the longer word: "lamplight" says more than "beam".
+    candidates.sort(key=lambda scored: (-scored[0], -len(scored[1]), scored[1]))
     chosen: list[str] = []
     seen = set(avoid)
     for _, form in candidates:
