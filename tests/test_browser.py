@@ -8,6 +8,7 @@ test fails, the server's output is added to its report (see conftest).
 
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,9 +58,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, request):
     """A fresh page on the server; any console error or uncaught exception
-    (a CSP violation, a failed request, a script error) fails the test."""
+    (a CSP violation, a failed request, a script error) fails the test. The
+    page as the test left it is kept in test-artifacts/<test name>.png."""
     context = browser.new_context(
         base_url=server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
     )
@@ -68,6 +70,8 @@ def page(browser, server):
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
+    if page.url.startswith("http"):
+        screenshot(page, re.sub(r"\W+", "-", request.node.name).strip("-"))
     context.close()
     assert problems == [], f"the browser reported:\n{problems}"
 
@@ -291,6 +295,7 @@ class TestWithoutJavaScript:
             with page.expect_navigation():
                 page.locator(".hit .cite a").first.click()
             assert "Paraffin" in page.inner_text("li.cited")
+            screenshot(page, "without-javascript")
         finally:
             context.close()
 
