@@ -150,6 +150,18 @@ class TestAWindowOfABigFile:
         assert "more characters in the raw file" in soup.select_one("li#L1 .cut").get_text()
         assert soup.select_one('a.raw[href="/source/minified.txt?raw=1"]')
 
+    def test_a_file_edited_since_the_build_says_so(self, settings_env, tmp_path):
+        source_dir = tmp_path / "corpus"
+        source_dir.mkdir()
+        (source_dir / "log.txt").write_text("The first edition of the log.\n", "utf-8")
+        (source_dir / "other.txt").write_text("Another log, left alone.\n", "utf-8")
+        build_index(source_dir, tmp_path / "index")
+        (source_dir / "log.txt").write_text("A new first line.\nThe first edition.\n", "utf-8")
+        client = make_app(source_dir, tmp_path / "index").test_client()
+        note = soup_of(client.get("/source/log.txt")).select_one("main .note")
+        assert "changed after the index was built" in note.get_text()
+        assert soup_of(client.get("/source/other.txt")).select_one("main .note") is None
+
     def test_a_rebuild_shows_the_new_text(self, settings_env, tmp_path):
         source_dir = tmp_path / "corpus"
         source_dir.mkdir()
@@ -179,7 +191,10 @@ def test_wikitext_is_viewed_a_window_at_a_time(settings_env, wikitext):
     hit = client.get("/api/search?q=Valkyria+Chronicles").get_json()["results"][0]
     response = client.get(f"/source/test.txt.gz?passage={hit['id']}&q=Valkyria+Chronicles")
     assert len(response.data) < 2 * PAGE_BYTES
-    assert hit["citation"]["line_start"] in line_numbers(soup_of(response))
+    soup = soup_of(response)
+    assert hit["citation"]["line_start"] in line_numbers(soup)
+    title = soup.select_one("h1.source-title").get_text(" ", strip=True)
+    assert title == "test.txt.gz test.txt.gz", "a file of many articles is named by its file"
     url, windows, seen = "/source/test.txt.gz?q=Valkyria", 0, 0
     while url:
         response = client.get(url)

@@ -67,7 +67,8 @@ def _render_source(service, cache, key, path, root, documents) -> str:
         view=view,
         readable=layout.readable,
         paged=bool(layout.page_lines),
-        title=documents[0]["title"],
+        title=documents[0]["title"] if len(documents) == 1 else Path(file).name,
+        changed=bool(documents[0].get("sha256")) and layout.sha256 != documents[0]["sha256"],
         raw_url=url_for("web.source", file=file, raw=1)
         + (f"#page={cited_page}" if cited_page else ""),
         window_url=lambda at: url_for("web.source", file=file, at=at, **kept),

@@ -57,6 +57,7 @@ class LineLayout:
     """A text as lines, kept as UTF-8 bytes with sparse line offsets."""
 
     readable = False
+    sha256 = ""  # of the file as read, to tell whether it changed since the build
 
     def __init__(self, text: str, pages: tuple[int, ...] = ()):
         self.data = text.encode("utf-8")
@@ -139,6 +140,7 @@ class BlockLayout:
     """An HTML file as readable text: the blocks the indexer extracted."""
 
     readable = True
+    sha256 = ""
     page_lines: list[int] = []
 
     def __init__(self, text: str):
@@ -175,10 +177,20 @@ Layout = LineLayout | BlockLayout
 
 
 def layout_of(source: SourceText) -> Layout:
-    """Readable blocks for HTML, lines for everything else."""
+    """Readable blocks for HTML, lines for everything else.
+
+    HTML that no longer parses (edited since the build) is shown as its lines:
+    a view must never fail where the raw text can still be shown."""
+    layout: Layout | None = None
     if detect_format(source.suffix, source.text) == "html":
-        return BlockLayout(source.text)
-    return LineLayout(source.text, tuple(getattr(source, "pages", ()) or ()))
+        try:
+            layout = BlockLayout(source.text)
+        except Exception:  # the parser's failure is the build's to report
+            layout = None
+    if layout is None:
+        layout = LineLayout(source.text, tuple(getattr(source, "pages", ()) or ()))
+    layout.sha256 = source.sha256
+    return layout
 
 
 @dataclass(frozen=True)
