@@ -16,14 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.http import source_view
-from app.http.source_cache import BoundedCache
-from app.http.source_window import (
-    MAX_ROW_CHARS,
-    WINDOW_ROWS,
-    BlockLayout,
-    LineLayout,
-    window,
-)
+from app.http.source_window import MAX_ROW_CHARS, WINDOW_ROWS
 from indexer.build import build_index
 from indexer.sources import SourceText
 from tests.conftest import VIVID, WIKITEXT, make_app
@@ -275,20 +268,6 @@ PAGES = ["Page one speaks of lamps.\nAnd of wicks.\n", "Page two speaks of gulls
 
 
 class TestPagedFormats:
-    def test_lines_count_within_their_page(self):
-        text = "".join(PAGES)
-        layout = LineLayout(text, pages=(0, len(PAGES[0])))
-        assert layout.page_lines == [1, 3]
-        rows = layout.rows(1, 10)
-        assert [(r.page, r.page_line, r.text) for r in rows[:4]] == [
-            (1, 1, "Page one speaks of lamps."),
-            (1, 2, "And of wicks."),
-            (2, 1, "Page two speaks of gulls."),
-            (2, 2, "And tides."),
-        ]
-        assert layout.line_of_page(2, 2) == 4
-        assert layout.line_of_page(3, 1) is None
-
     def test_a_paged_file_is_shown_page_by_page(self, client, monkeypatch):
         """Stands in for a PDF until docs-binary lands: the viewer reads
         `pages` through `read_source`, and shows page headings, lines counted
@@ -309,45 +288,3 @@ class TestPagedFormats:
         assert soup.select_one("ol.source").get("data-lines") is None
         assert "gulls" in cited[0].get_text()
         assert soup.select_one("a.raw")["href"] == "/source/lighthouse.md?raw=1#page=2"
-
-
-class TestWindows:
-    def test_a_window_starts_a_little_above_the_cited_lines(self):
-        layout = LineLayout("\n".join(str(n) for n in range(1, 1001)))
-        view = window(layout, range(500, 503), None)
-        assert view.first < 500 < view.first + len(view.rows)
-        assert view.earlier == view.first - WINDOW_ROWS
-        assert view.later == view.first + WINDOW_ROWS
-
-    def test_past_the_end_shows_the_last_window(self):
-        layout = LineLayout("\n".join(str(n) for n in range(1, 1001)))
-        view = window(layout, range(0), 5000)
-        assert view.rows[-1].text == "1000" and view.later is None
-
-    def test_html_blocks_know_their_lines(self):
-        layout = BlockLayout(VIVID["harbour.html"])
-        assert [(r.line, r.section) for r in layout.rows(1, 10)] == [(3, "Tides"), (5, "Ships")]
-        assert layout.row_of_line(4) == 2
-
-
-class TestBoundedCache:
-    def test_made_once_and_the_oldest_dropped_past_the_budget(self):
-        made = []
-        cache = BoundedCache(10, weigh=len)
-
-        def make(value):
-            return lambda: made.append(value) or value
-
-        assert cache.get("a", make("aaaa")) == "aaaa"
-        assert cache.get("a", make("other")) == "aaaa"
-        cache.get("b", make("bbbb"))
-        cache.get("a", make("aaaa"))  # "a" is now the most recent
-        cache.get("c", make("cccc"))
-        assert made == ["aaaa", "bbbb", "cccc"]
-        assert cache.get("b", make("bbbb")) == "bbbb" and made[-1] == "bbbb", "b was dropped"
-        assert len(cache) == 2
-
-    def test_one_value_over_the_budget_is_still_kept(self):
-        cache = BoundedCache(3, weigh=len)
-        assert cache.get("big", lambda: "x" * 10) == "x" * 10
-        assert len(cache) == 1
