@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.search import MAX_QUERY_CHARS, Results, SearchService
+from app.search.errors import QueryError
 from indexer.build import build_index
-from indexer.errors import QueryError
 from tests.conftest import WIKITEXT
 
 OPERATORS = [

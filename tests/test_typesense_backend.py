@@ -18,11 +18,11 @@ import pytest
 from app import create_app
 from app.search import SearchService
 from app.search.backend import synonym_groups
-from app.search.typesense_backend import TypesenseSearchService
-from indexer import typesense_push
+from app.search.typesense.engine import TypesenseSearchService
 from indexer.errors import BuildError
-from indexer.typesense_client import TypesenseClient
-from indexer.typesense_push import push_index
+from indexer.typesense import push as typesense_push
+from indexer.typesense.client import TypesenseClient
+from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
 from tests.search_fixtures import ARTICLE as A
 from tests.search_fixtures import INTERVIEW as I  # noqa: E741 - read as "interview"

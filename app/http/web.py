@@ -9,16 +9,16 @@ markup that reaches a page unescaped is the highlighter's `<mark>`, wrapped in
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from app.http.params import search_params
+from app.http.params import search_request
 from app.http.searcher import get_service
-from app.search import source_url
-from indexer.errors import KavoshError, NoIndexError, QueryError
+from app.search.errors import KavoshError, NoIndexError, QueryError
 from indexer.sources import SourceText, read_source
 
 blueprint = Blueprint("web", __name__)
@@ -46,20 +46,20 @@ def search_page():
     if not request.args.get("q", "").strip():
         return _home(service)
     try:
-        params = search_params(request.args)
-        results = service.search(**params)
+        wanted = search_request(request.args)
+        results = service.search(wanted)
     except QueryError as error:
         return render_template(
             "search.html", query=request.args.get("q", ""), error=error.message, results=None
         ), 400
     except NoIndexError as error:
         return render_template(
-            "search.html", query=params["query"], error=error.message, results=None
+            "search.html", query=wanted.query, error=error.message, results=None
         ), 503
     return render_template(
         "search.html",
-        query=params["query"],
-        params=params,
+        query=wanted.query,
+        params=asdict(wanted),
         results=results,
         json_url=url_for("api.search", **_args()),
         source_labels=_source_labels(service.documents()),
@@ -128,7 +128,7 @@ def source(file: str):
         lines=lines,
         cited=cited,
         title=titles[0] if titles else file,
-        raw_url=source_url(file),
+        raw_url=url_for("web.source", file=file),
         query=request.args.get("q", ""),
     )
 

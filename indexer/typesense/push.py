@@ -23,11 +23,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from indexer.analysis import stem
-from indexer.build import BuildReport, Tally, each_passage, manifest_of, passage_fields
-from indexer.corpus import read_corpus, train_splitter
-from indexer.errors import BuildError, SourceError
+from indexer.errors import BuildError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
-from indexer.typesense_schema import (
+from indexer.passages import (
+    BuildReport,
+    Tally,
+    each_passage,
+    manifest_of,
+    passage_fields,
+    read_source_folder,
+    refuse_skipped,
+    require_folder,
+)
+from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     collection_name,
     generation_number,
@@ -63,14 +71,8 @@ def push_index(
     :raises BuildError: the cluster refused a write; the alias is untouched.
     """
     started = time.monotonic()
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise SourceError(f"source folder {source_dir} does not exist or is not a folder")
-    report = BuildReport()
-    corpus = read_corpus(source_dir, progress)
-    report.skipped.extend(corpus.skipped)
-    report.warnings.extend(corpus.warnings)
-    splitter = train_splitter(corpus)
+    source_dir = require_folder(source_dir)
+    corpus, splitter, report = read_source_folder(source_dir, progress)
     try:
         previous = _generations(client, alias)
     except Exception as error:
@@ -83,12 +85,7 @@ def push_index(
         client.post("/collections", passages_schema(name))
         client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
-        if strict and report.skipped:
-            names = ", ".join(s.relative_path for s in report.skipped[:5])
-            raise BuildError(
-                f"{len(report.skipped)} file(s) could not be indexed ({names}); "
-                "--strict keeps the previous collection"
-            )
+        refuse_skipped(report, strict, "the previous collection")
         report.seconds = time.monotonic() - started
         meta["manifest"] = manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
