@@ -7,14 +7,9 @@ imported when it is called, so `import app.search` stays Flask-free.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from flask import Flask
-
-
-def create_app(test_config: dict | None = None, *, preload_index: bool = False) -> Flask:
-    """Build the web app (see `app.http.factory.create_app`)."""
+def create_app(test_config: dict | None = None, *, preload_index: bool = False):
+    """Build the web app, a `flask.Flask` (see `app.http.factory.create_app`)."""
     from app.http.factory import create_app as build
 
     return build(test_config, preload_index=preload_index)

@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
 from app import create_app
+from app.cli import main
 from tests.search_fixtures import ARTICLE
 
 RESULT_KEYS = {"id", "rank", "score", "title", "section", "speaker", "text", "excerpt", "citation"}

@@ -17,15 +17,15 @@ import pytest
 
 from app import create_app
 from app.search import SearchService
-from app.search.backend import synonym_groups
-from app.search.typesense.engine import TypesenseSearchService
+from app.search.synonyms import load_groups
+from app.search.typesense.engine import TypesenseEngine
 from indexer.errors import BuildError
 from indexer.typesense import push as typesense_push
 from indexer.typesense.client import TypesenseClient
 from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
 from tests.search_fixtures import ARTICLE as A
-from tests.search_fixtures import INTERVIEW as I  # noqa: E741 - read as "interview"
+from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
 from tests.test_relevance import TABLE
 from tests.typesense_cluster import three_node_cluster
@@ -65,12 +65,12 @@ def admin(cluster):
 
 @pytest.fixture(scope="module")
 def pushed(admin):
-    return push_index(SEEDS, admin, synonym_groups=synonym_groups(None))
+    return push_index(SEEDS, admin, synonym_groups=load_groups(None))
 
 
 @pytest.fixture(scope="module")
 def service(cluster, pushed):
-    with closing(TypesenseSearchService(cluster.urls, cluster.api_key)) as searching:
+    with closing(typesense_search(cluster)) as searching:
         yield searching
 
 
@@ -78,6 +78,12 @@ def service(cluster, pushed):
 def whoosh(seeds_index):
     with closing(SearchService(seeds_index[0])) as searching:
         yield searching
+
+
+def typesense_search(cluster, alias: str = "kavosh", cache_size: int = 512) -> SearchService:
+    """The search front over the cluster's Typesense engine."""
+    engine = TypesenseEngine(cluster.urls, cluster.api_key, alias=alias)
+    return SearchService(engine, cache_size=cache_size)
 
 
 def eventually(condition, timeout: float = 10.0) -> bool:
@@ -138,7 +144,7 @@ class TestSameContract:
         assert service.passage_count() == whoosh.passage_count() == 46
         assert service.suggest("hekm") == whoosh.suggest("hekm")
         assert service.search("Hekmatsit").suggestion == "Hekmatist"
-        assert service.manifest()["generation"] == service.store.current_name()
+        assert service.manifest()["generation"] == service.generation()
 
     def test_facets_count_every_match(self, service):
         results = service.search("Hekmat", per_page=1)
@@ -211,7 +217,7 @@ class TestPush:
             }
         )
         push_index(source, admin, alias="kitchen")
-        with closing(TypesenseSearchService(cluster.urls, cluster.api_key, alias="kitchen")) as s:
+        with closing(typesense_search(cluster, alias="kitchen")) as s:
             chips = s.search("chips").hits[0].excerpt
         assert chips == (
             "The cook wrote &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; on the board "
@@ -249,9 +255,7 @@ class TestResilience:
         def keep_searching():
             nonlocal answered
             # Its own service, with no answer cache, so every search reaches the cluster.
-            with closing(
-                TypesenseSearchService(cluster.urls, cluster.api_key, cache_size=0)
-            ) as searching:
+            with closing(typesense_search(cluster, cache_size=0)) as searching:
                 deadline = time.monotonic() + 150
                 while not stop.is_set() and time.monotonic() < deadline:
                     query = queries[answered % len(queries)]
