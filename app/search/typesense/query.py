@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.search.compiler import MAX_CLAUSES, STOPWORDS
+from app.search.compiler import MAX_CLAUSES
 from app.search.engine import FACET_COLUMNS, FACET_LIMIT
-from app.search.querylang import Clause
+from app.search.querylang import Clause, same_source
 from app.search.request import SearchRequest
+from app.search.stopwords import STOPWORDS
 from app.search.synonyms import Synonyms
 from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
@@ -127,7 +128,7 @@ def _terms(clauses: list[Clause], synonyms: Synonyms):
     terms: list[_Term] = []
     excluded: list[str] = []
     prefix, typos = None, None
-    plain = [c for c in clauses if _is_plain(c)]
+    plain = [c for c in clauses if c.plain]
     in_synonym = _synonym_positions([w for c in plain for w in words(c.text)], synonyms)
     position = 0
     for clause in clauses:
@@ -149,18 +150,14 @@ def _terms(clauses: list[Clause], synonyms: Synonyms):
         for word in folded:
             # A run of words that is a synonym member is sent whole, function
             # words included, so that Typesense's synonym matches it.
-            whole = _is_plain(clause) and position in in_synonym
-            position += _is_plain(clause)
+            whole = clause.plain and position in in_synonym
+            position += clause.plain
             if clause.occur == "must_not":
                 excluded.append("-" + stem(word))
             else:
                 content = whole or word not in STOPWORDS
                 terms.append(_Term(stem(word), clause.occur, content))
     return terms, excluded, prefix, typos
-
-
-def _is_plain(clause: Clause) -> bool:
-    return not (clause.field or clause.phrase or clause.prefix or clause.fuzzy is not None)
 
 
 def _synonym_positions(sequence: list[str], synonyms: Synonyms) -> set[int]:
@@ -180,7 +177,7 @@ def _synonym_positions(sequence: list[str], synonyms: Synonyms) -> set[int]:
 def _resolve(name: str, values: list[str], catalog: Catalog) -> tuple[str, list[str]]:
     """The filter column for field `name` and its exact values matching any of `values`."""
     if name == "source":
-        return "source", [p for p in catalog.sources if any(_same_source(p, v) for v in values)]
+        return "source", [p for p in catalog.sources if any(same_source(p, v) for v in values)]
     wanted = [(value, {stem(w) for w in words(value)}) for value in values]
     if name == "title":
         matched = [
@@ -208,11 +205,6 @@ def _names_match(name: str, value: str, stems: set[str]) -> bool:
 
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
-
-
-def _same_source(path: str, value: str) -> bool:
-    """`source:` matches a path, its file name, or its end (`notes/a.md`)."""
-    return path == value or path.rsplit("/", 1)[-1] == value or path.endswith("/" + value)
 
 
 def _value(value: str) -> str:
