@@ -24,6 +24,7 @@ from indexer.typesense import push as typesense_push
 from indexer.typesense.client import TypesenseClient
 from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
+from tests.engine_contract import EngineContract
 from tests.search_fixtures import ARTICLE as A
 from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
@@ -116,6 +117,15 @@ class TestSeedRelevance:
         assert set(KNOWN_DIFFERENCES) <= {row[0] for row in TABLE}
 
 
+@pytest.fixture(scope="module")
+def front(service):
+    return service
+
+
+class TestTypesenseContract(EngineContract):
+    """The tests every engine passes (`tests/engine_contract.py`)."""
+
+
 class TestSameContract:
     QUERIES = ["when did Mansoor Hekmat die", '"Neither Shah nor Mullah"', "Iran", "section:Status"]
 
@@ -146,14 +156,6 @@ class TestSameContract:
         assert service.search("Hekmatsit").suggestion == "Hekmatist"
         assert service.manifest()["generation"] == service.generation()
 
-    def test_facets_count_every_match(self, service):
-        results = service.search("Hekmat", per_page=1)
-        by_source = {v.value: v.count for v in results.facets["source"]}
-        assert sum(by_source.values()) == results.total and set(by_source) == {A}
-        everything = service.search("Iran")
-        for facet in everything.facets["source"]:
-            assert service.search("Iran", sources=[facet.value]).total == facet.count
-
     def test_grouped_by_document(self, service, whoosh):
         """Typesense groups by document (each ranked by its best passage)."""
         grouped = service.search("Iran women party", per_page=10, group="document")
@@ -163,23 +165,6 @@ class TestSameContract:
         assert {hit.document_id for hit in grouped.hits} == {
             hit.document_id for hit in whoosh.search("Iran women party", group="document").hits
         }
-
-    def test_section_and_speaker_filters(self, service):
-        history = service.search("leadership", section="History")
-        assert history.total >= 3
-        assert all(hit.section.startswith("History") for hit in history.hits)
-        asked = service.search("Iran", speaker="Hein Htet Kyaw", per_page=20)
-        assert asked.total >= 3 and {hit.speaker for hit in asked.hits} == {"Hein Htet Kyaw"}
-
-    @pytest.mark.parametrize("query", ["Iran", "party workers"])
-    def test_pages_concatenate_to_the_full_ranking(self, service, query):
-        full = service.search(query, per_page=100)
-        pages = []
-        for page in range(1, -(-full.total // 7) + 1):
-            results = service.search(query, page=page, per_page=7)
-            assert results.total == full.total
-            pages.extend(hit.id for hit in results.hits)
-        assert pages == [hit.id for hit in full.hits]
 
     def test_the_api_answers_from_the_cluster(self, cluster, pushed, settings_env):
         app = create_app(
