@@ -46,15 +46,10 @@ RELATIVE = 1e-4
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory):
     """(searcher, postings, vocabulary per field, text phrases) of one index."""
-    valid = WIKITEXT / "valid.txt.gz"
-    if not valid.is_file():
-        pytest.fail(f"{valid} is missing: the shared benchmark data must be beside the repo")
-    source = tmp_path_factory.mktemp("differential-source")
-    for path in SEEDS.iterdir():
-        if path.is_file():
-            shutil.copy(path, source / path.name)
-    with gzip.open(valid, "rt", encoding="utf-8") as lines:
+    with gzip.open(WIKITEXT / "valid.txt.gz", "rt", encoding="utf-8") as lines:
         sample = [next(lines) for _ in range(SAMPLE_LINES)]
+    source = tmp_path_factory.mktemp("differential-source")
+    shutil.copytree(SEEDS, source, dirs_exist_ok=True)
     (source / "wikitext-sample.txt").write_text("".join(sample), "utf-8")
     index_dir = tmp_path_factory.mktemp("differential-index")
     build_index(source, index_dir)

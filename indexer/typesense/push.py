@@ -22,19 +22,11 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from indexer import passages
 from indexer.analysis import stem
 from indexer.errors import BuildError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
-from indexer.passages import (
-    BuildReport,
-    Tally,
-    each_passage,
-    manifest_of,
-    passage_fields,
-    read_source_folder,
-    refuse_skipped,
-    require_folder,
-)
+from indexer.passages import BuildReport, Tally
 from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     collection_name,
@@ -71,8 +63,8 @@ def push_index(
     :raises BuildError: the cluster refused a write; the alias is untouched.
     """
     started = time.monotonic()
-    source_dir = require_folder(source_dir)
-    corpus, splitter, report = read_source_folder(source_dir, progress)
+    source_dir = passages.require_folder(source_dir)
+    corpus, splitter, report = passages.read_source_folder(source_dir, progress)
     try:
         previous = _generations(client, alias)
     except Exception as error:
@@ -85,9 +77,9 @@ def push_index(
         client.post("/collections", passages_schema(name))
         client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
-        refuse_skipped(report, strict, "the previous collection")
+        passages.refuse_skipped(report, strict, "the previous collection")
         report.seconds = time.monotonic() - started
-        meta["manifest"] = manifest_of(name, source_dir, report)
+        meta["manifest"] = passages.manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
         holds_all = _holds(report.passages)
@@ -115,7 +107,9 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
     sections: set[str] = set()
     speakers: set[str] = set()
     batch: list[dict] = []
-    for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
+    for document, passage, position in passages.each_passage(
+        corpus, splitter, report, progress, tally
+    ):
         batch.append(passage_document(document, passage, position))
         if passage.section:
             sections.add(passage.section)
@@ -136,7 +130,7 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
 def passage_document(document: Document, passage: Passage, position: int) -> dict:
     """One passage as a Typesense document: every field the Whoosh index
     stores, plus each searchable field's terms from our own analysis chain."""
-    fields = passage_fields(document, passage, position)
+    fields = passages.passage_fields(document, passage, position)
     fields["text_terms"] = index_terms(passage.text)
     fields["title_terms"] = index_terms(document.title)
     if passage.section:
