@@ -70,40 +70,42 @@ def _terms_of(line: str) -> list[str]:
     return [t.text for t in stemming_analyzer(exact_forms=False)(line)]
 
 
-def one_of(values: list):
-    """One of `values`, drawn by index (a strategy over thousands of terms
-    would print them all in its description)."""
-    return st.integers(0, len(values) - 1).map(values.__getitem__)
+class Words:
+    """The index's terms per field and some runs of text terms, with a short
+    repr: Hypothesis prints a strategy's arguments, and thousands of terms
+    would make that megabytes."""
+
+    def __init__(self, vocabulary: dict[str, list[str]], phrases: list[list[str]]):
+        self.vocabulary, self.phrases = vocabulary, phrases
+
+    def __repr__(self) -> str:
+        return f"Words({sum(map(len, self.vocabulary.values()))} terms)"
 
 
-def trees(vocabulary: dict[str, list[str]], phrases: list[list[str]]):
-    """Random query trees over the index's real terms and word runs."""
-    boosts = st.sampled_from([1.0, 1.0, 0.3, 0.5, 2.0, 4.0])
-    term = st.sampled_from(FIELDS).flatmap(
-        lambda name: st.builds(Term, st.just(name), one_of(vocabulary[name]), boost=boosts)
-    )
-    phrase = st.builds(
-        lambda words, length, slop, boost: Phrase("text", words[:length], slop=slop, boost=boost),
-        one_of(phrases),
-        st.integers(2, 4),
-        st.integers(1, 3),
-        boosts,
-    )
-    leaf = st.one_of(term, term, term, phrase)
+BOOSTS = [1.0, 1.0, 0.3, 0.5, 2.0, 4.0]
 
-    def compound(children):
-        # Siblings differ: Whoosh's matchers add a repeated child twice, its
-        # `normalize()` once; the compiler never repeats one.
-        several = st.lists(children, min_size=2, max_size=4, unique_by=repr)
-        return st.one_of(
-            st.builds(lambda c, b: Or(c, boost=b), several, boosts),
-            st.builds(lambda c, b: And(c, boost=b), several, boosts),
-            st.builds(lambda c, b: DisjunctionMax(c, boost=b), several, boosts),
-            st.builds(lambda c: Or([c]), children),
-            st.builds(AndMaybe, children, children),
-        )
 
-    return st.recursive(leaf, compound, max_leaves=8)
+@st.composite
+def trees(draw, words: Words, depth: int = 0):
+    """A random query tree over the index's real terms and word runs."""
+    boost = draw(st.sampled_from(BOOSTS))
+    if depth >= 3 or draw(st.integers(0, 2)) == 0:
+        if draw(st.integers(0, 3)) == 0:
+            run = draw(st.sampled_from(range(len(words.phrases))))
+            length, slop = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+            return Phrase("text", words.phrases[run][:length], slop=slop, boost=boost)
+        name = draw(st.sampled_from(FIELDS))
+        terms = words.vocabulary[name]
+        return Term(name, terms[draw(st.integers(0, len(terms) - 1))], boost=boost)
+    kind = draw(st.sampled_from(["or", "and", "dismax", "alone", "andmaybe"]))
+    if kind == "alone":
+        return Or([draw(trees(words, depth + 1))])
+    if kind == "andmaybe":
+        return AndMaybe(draw(trees(words, depth + 1)), draw(trees(words, depth + 1)))
+    # Siblings differ: Whoosh's matchers add a repeated child twice, its
+    # `normalize()` once; the compiler never repeats one.
+    children = draw(st.lists(trees(words, depth + 1), min_size=2, max_size=4, unique_by=repr))
+    return {"or": Or, "and": And, "dismax": DisjunctionMax}[kind](children, boost=boost)
 
 
 def _dismax_score(self) -> float:
@@ -157,7 +159,7 @@ def test_random_trees_match_and_score_as_whoosh_matchers_do(opened):
     evaluator = Evaluator(postings)
 
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(trees(vocabulary, phrases))
+    @given(trees(Words(vocabulary, phrases)))
     def check(query):
         assert differences(evaluator, searcher, query) == []
 
