@@ -218,17 +218,14 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
     """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
     from app.search.synonyms import load_groups
     from indexer.typesense.client import TypesenseClient
-    from indexer.typesense.push import push_index
+    from indexer.typesense.push import live_collection, push_index
     from indexer.typesense.schema import DEFAULT_ALIAS
 
     nodes = typesense_nodes(settings)
     client = TypesenseClient(nodes, settings["TYPESENSE_API_KEY"])
     where = f"the Typesense alias {DEFAULT_ALIAS!r} on {', '.join(nodes)}"
     if if_missing:
-        try:
-            live = client.get(f"/aliases/{DEFAULT_ALIAS}")["collection_name"]
-        except Exception:  # no alias yet (or no cluster: the push will say so)
-            live = None
+        live = live_collection(client, DEFAULT_ALIAS)
         if live:
             client.close()
             click.echo(f"Index present in {where} ({live}).")

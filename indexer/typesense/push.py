@@ -220,6 +220,15 @@ def _lagging(url: str, api_key: str, path: str, ready: Callable[[dict], bool]) -
         return False  # down: nothing to wait for
 
 
+def live_collection(client, alias: str = DEFAULT_ALIAS) -> str | None:
+    """The collection `alias` names, or None: no alias yet, or no cluster
+    (a push would then say why)."""
+    try:
+        return client.get(f"/aliases/{alias}")["collection_name"]
+    except Exception:
+        return None
+
+
 def _generations(client, alias: str) -> list[int]:
     numbers = (generation_number(alias, c["name"]) for c in client.get("/collections"))
     return sorted(n for n in numbers if n is not None)
