@@ -140,6 +140,11 @@ def excerpt(text: str, marks: Marks | set[str], limit: int = EXCERPT_CHARS) -> s
     return _render(text, spans, start, end)
 
 
+def mark(text: str, marks: Marks | set[str]) -> str:
+    """HTML for all of `text`, matched words marked (the source viewer's lines)."""
+    return _render(text, matched_spans(text, marks), 0, len(text))
+
+
 def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, int]:
     """The run of whole sentences (at most about `limit` chars) with the most
     distinct matched words; a short passage is shown whole."""

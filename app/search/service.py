@@ -146,6 +146,17 @@ class SearchService:
     def passage_count(self) -> int:
         return self.engine.passage_count(self.engine.snapshot())
 
+    def marks(self, query: str) -> Marks:
+        """What the excerpts mark for `query` (the source viewer marks the same)."""
+        if not query.strip():
+            return Marks()
+        _, compiler = self._current()
+        return compiler.compile(parse(query)).marks
+
+    def word_frequencies(self) -> dict[str, int]:
+        """How many passages hold each word form of the live snapshot."""
+        return self.engine.snapshot().vocabulary.frequency
+
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for a search box: words, then matching document titles."""
         snapshot = self.engine.snapshot()
