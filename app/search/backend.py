@@ -44,7 +44,11 @@ def open_engine(settings: dict[str, Any], *, serving: bool = False) -> Engine:
     if backend_name(settings) == "typesense":
         from app.search.typesense.engine import TypesenseEngine
 
-        return TypesenseEngine(typesense_nodes(settings), settings.get("TYPESENSE_API_KEY") or "")
+        return TypesenseEngine(
+            typesense_nodes(settings),
+            settings.get("TYPESENSE_API_KEY") or "",
+            window=int(settings.get("TYPESENSE_WINDOW") or 250),
+        )
     warm = settings.get("WARM_POSTINGS", 0) if serving else 0
     return WhooshEngine(settings["INDEX_DIR"], warm_postings=warm)
 

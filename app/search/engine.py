@@ -72,6 +72,8 @@ class Page:
     found: list[Found]
     facets: dict[str, list[FacetValue]] = field(default_factory=no_facets)
     generation: str = ""  # which snapshot answered, when not the one asked
+    # The total and facets are estimates (more matches than an engine ranked).
+    total_is_estimate: bool = False
 
 
 class Engine(Protocol):

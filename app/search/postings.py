@@ -18,11 +18,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from math import log
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
+
+from app.search.bm25f import bm25f, idf
 
 # Decoded postings kept per generation, counted in postings (16 bytes each:
 # a 4-byte document number, an 8-byte score, a 4-byte count).
@@ -210,13 +211,10 @@ class Postings:
         """Whoosh's BM25F per field: idf · tf·(k1+1) / (tf + k1·(1−b+b·len/avglen))."""
         if not len(ids):
             return _EMPTY_SCORES
-        frequency = self.reader.doc_frequency(field, text)
-        idf = log(self.doc_count / (frequency + 1)) + 1
-        average = (self.reader.field_length(field) / (self.doc_count or 1)) or 1
+        weight = idf(self.doc_count, self.reader.doc_frequency(field, text))
+        average = self.reader.field_length(field) / (self.doc_count or 1)
         b = self.field_b.get(field, self.default_b)
-        lengths = self.field_lengths(field)[ids]
-        k1 = self.k1
-        return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
+        return bm25f(tf, self.field_lengths(field)[ids], average, weight, b, self.k1)
 
     def field_lengths(self, field: str) -> np.ndarray:
         """Every passage's length in `field`, as Whoosh stores it (one byte)."""

@@ -68,6 +68,8 @@ class Results:
     suggestion: str | None = None
     generation: str = ""
     notes: tuple[str, ...] = ()
+    # The total and facets are estimates (Typesense backend: README "Scaling out").
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
@@ -75,7 +77,7 @@ class Results:
 
     def to_dict(self, link: Link | None = None) -> dict:
         """The API's shape; `link` gives each citation its `url`."""
-        return {
+        answer = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -88,6 +90,9 @@ class Results:
                 for name, values in self.facets.items()
             },
         }
+        if self.total_is_estimate:  # only then, so exact answers keep their shape
+            answer["total_is_estimate"] = True
+        return answer
 
 
 def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:

@@ -124,6 +124,7 @@ class SearchService:
             suggestion=did_you_mean(request.query, compiled.words, snapshot.vocabulary),
             generation=page.generation or snapshot.name,
             notes=tuple(compiled.notes),
+            total_is_estimate=page.total_is_estimate,
         )
 
     # -- other look-ups ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
+from app.search.bm25f import FIELD_B, K1, B
 from app.search.documents import DocumentScorer
 from app.search.engine import Page, Query, Snapshot
 from app.search.errors import IndexCorruptError, NoIndexError
@@ -36,12 +37,6 @@ from indexer.schema import TEXT_FIELDS
 WARM_WORDS = 30_000
 # Searched fields besides the passage text (whose words the vocabulary holds).
 METADATA_FIELDS = [name for name in TEXT_FIELDS if name != "text"]
-
-# BM25F: passages are short, so length normalization is kept moderate, and
-# lighter still in the short metadata fields.
-K1 = 1.2
-B = 0.75
-FIELD_B = {"title": 0.3, "section": 0.3, "speaker": 0.0}
 
 
 @dataclass

@@ -36,6 +36,7 @@ from indexer.typesense.schema import (
     meta_schema,
     passages_schema,
 )
+from indexer.typesense.statistics import CollectionStatistics
 
 BATCH = 1000
 VOCABULARY_CHUNK = 20_000
@@ -104,13 +105,16 @@ def push_index(
 
 def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
     tally = Tally()
+    statistics = CollectionStatistics()
     sections: set[str] = set()
     speakers: set[str] = set()
     batch: list[dict] = []
     for document, passage, position in passages.each_passage(
         corpus, splitter, report, progress, tally
     ):
-        batch.append(passage_document(document, passage, position))
+        fields = passage_document(document, passage, position)
+        statistics.add(fields)
+        batch.append(fields)
         if passage.section:
             sections.add(passage.section)
         if passage.speaker:
@@ -124,6 +128,7 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
         "documents": tally.documents,
         "catalog": {"sections": sorted(sections), "speakers": sorted(speakers)},
         "vocabulary": tally.vocabulary(),
+        "statistics": statistics.stored_parts(),
     }
 
 
@@ -167,7 +172,7 @@ def _store_meta(client, name: str, meta: dict) -> None:
                 "json": json.dumps(chunk, ensure_ascii=False),
             }
         )
-    _import(client, name, parts)
+    _import(client, name, parts + meta["statistics"])
 
 
 def synonym_terms(member: tuple[str, ...]) -> str:

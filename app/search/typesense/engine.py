@@ -20,25 +20,51 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 
 from app.search.engine import FACET_COLUMNS, FACET_LIMIT, Found, Page, Query, Snapshot
-from app.search.errors import IndexUnavailableError, NoIndexError
+from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
 from app.search.highlight import Marks
 from app.search.results import FacetValue
-from app.search.typesense.query import Catalog, search_params
+from app.search.typesense.query import Catalog, filter_value, search_params
+from app.search.typesense.rescore import rescore, window_facets
+from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
 
 ALIAS_TTL = 1.0
+WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What the engine opened of one collection (its snapshot's `state`)."""
+
+    catalog: Catalog
+    stats: CollectionStats | None  # None: pushed before statistics were stored
 
 
 class TypesenseEngine:
-    """The `Engine` over the collection that `alias` names on a Typesense cluster."""
+    """The `Engine` over the collection that `alias` names on a Typesense cluster.
 
-    def __init__(self, nodes: list[str], api_key: str, *, alias: str = DEFAULT_ALIAS, client=None):
+    :param window: how many candidates Typesense finds for Kavosh to re-score.
+    """
+
+    def __init__(
+        self,
+        nodes: list[str],
+        api_key: str,
+        *,
+        alias: str = DEFAULT_ALIAS,
+        client=None,
+        window: int = WINDOW,
+    ):
+        if window < 1:
+            raise KavoshError(f"TYPESENSE_WINDOW is {window}; it must be at least 1")
         self.nodes = list(nodes)
         self.alias = alias
+        self.window = window
         self.client = client or TypesenseClient(self.nodes, api_key)
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
@@ -82,13 +108,18 @@ class TypesenseEngine:
             sections=tuple(catalog_data["sections"]),
             speakers=tuple(catalog_data["speakers"]),
         )
+        stats = None
+        if meta.get("statistics"):
+            stats = CollectionStats.from_parts(
+                meta["statistics"][0], meta.get("frequencies", []), len(documents)
+            )
         return Snapshot(
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
             vocabulary=Vocabulary(forms),
             sources=list(catalog.sources),
-            state=catalog,
+            state=Collection(catalog, stats),
         )
 
     def _error(self, error: Exception):
@@ -114,19 +145,99 @@ class TypesenseEngine:
         self.client.close()
 
     def rank(self, snapshot: Snapshot, query: Query) -> Page:
-        """With `group="document"` Typesense groups by document and ranks each
-        group by its best passage (no whole-document score)."""
+        """Two phases: Typesense finds the window of candidates, Kavosh
+        re-scores it (`rescore`) and returns the page asked for. A collection
+        pushed without statistics is ranked by Typesense alone."""
+        collection: Collection = snapshot.state
+        stats = collection.stats
+        if stats is None:
+            return self._rank_by_typesense(snapshot, query)
         request = query.request
-        wanted = search_params(query.clauses, snapshot.state, query.compiler.synonyms, request)
+        wanted = search_params(
+            query.clauses,
+            collection.catalog,
+            query.compiler.synonyms,
+            request,
+            window=self.window,
+            frequency=lambda term: stats.frequency("text", term),
+        )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
+        answer = self._window(wanted.params)
+        answered_by = self._answered_by(answer, snapshot)
+        window = Window([hit["document"] for hit in answer["hits"]], stats)
+        ranking = rescore(window, query.compiled, request.group)
+        start, end = (request.page - 1) * request.per_page, request.page * request.per_page
+        found = [
+            Found(window.hits[index], score, query.compiled.marks)
+            for index, score in ranking.order[start:end]
+        ]
+        if answer["found"] <= window.size:  # the window holds every match: all exact
+            total = len(ranking.order)
+            return Page(total, found, window_facets(window, ranking.matched), answered_by)
+        # More matches than the window: the total and facets are Typesense's,
+        # and pages past the window are in Typesense's order.
+        total = answer["found"]
+        if request.group == "document":
+            total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
+        total = max(total, len(ranking.order))
+        if len(found) < request.per_page and end > len(ranking.order):
+            found += self._beyond(wanted.params, window, ranking, query, start, end)
+        return Page(total, found, _facets(answer), answered_by, total_is_estimate=True)
+
+    def _window(self, params: dict) -> dict:
+        """The first `window` candidates, a Typesense page (250 at most) at a time."""
+        answer = self._search(params)
+        pages = -(-self.window // params["per_page"])
+        for page in range(2, min(pages, -(-answer["found"] // params["per_page"])) + 1):
+            more = self._search({**params, "page": page})
+            answer["hits"] += more["hits"][: self.window - len(answer["hits"])]
+        return answer
+
+    def _beyond(self, params, window: Window, ranking, query: Query, start: int, end: int):
+        """The part of a page past the window, in Typesense's order: the
+        candidates after the window (by passage), or the documents without a
+        passage in it (grouped)."""
+        shown = len(ranking.order)
+        offset, limit = max(start, shown) - shown, end - max(start, shown)
+        params = {**params, "page": 1 + offset // limit, "per_page": limit}
+        if query.request.group == "document":
+            documents = sorted({hit["document"] for hit in window.hits})
+            excluded = "document:!=[" + ",".join(filter_value(d) for d in documents) + "]"
+            joined = f"{params['filter_by']} && {excluded}" if "filter_by" in params else excluded
+            params.update(filter_by=joined, group_by="document", group_limit=1)
+        else:  # Typesense's ranks after the window, which it had in full
+            params.update(offset=window.size + offset, limit=limit)
+            params.pop("page"), params.pop("per_page")
+        answer = self._search(params)
+        hits = [g["hits"][0] for g in answer.get("grouped_hits", []) if g["hits"]]
+        hits = hits or answer.get("hits", [])
+        return [Found(h["document"], 0.0, query.compiled.marks) for h in hits[:limit]]
+
+    def _search(self, params: dict) -> dict:
         try:
-            answer = self.client.search(self.alias, wanted.params)
+            return self.client.search(self.alias, params)
         except Exception as error:
             raise self._error(error) from error
+
+    def _answered_by(self, answer: dict, snapshot: Snapshot) -> str:
         answered_by = answer.get("request_params", {}).get("collection_name", snapshot.name)
         if answered_by != snapshot.name:
             self._checked = 0.0  # the alias moved: re-read it on the next call
+        return answered_by
+
+    def _rank_by_typesense(self, snapshot: Snapshot, query: Query) -> Page:
+        """Typesense's own ranking (a collection pushed before statistics were
+        stored). With `group="document"` Typesense ranks each document by its
+        best passage."""
+        request = query.request
+        wanted = search_params(
+            query.clauses, snapshot.state.catalog, query.compiler.synonyms, request
+        )
+        if wanted.matches_nothing:
+            return Page(total=0, found=[])
+        answer = self._search(wanted.params)
+        answered_by = self._answered_by(answer, snapshot)
         if "grouped_hits" in answer:
             answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
         found = [
