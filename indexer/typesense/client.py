@@ -82,6 +82,12 @@ class TypesenseClient:
     def search(self, collection: str, params: dict) -> dict:
         return self.get(f"/collections/{quote(collection)}/documents/search", params)
 
+    def multi_search(self, collection: str, searches: list[dict]) -> list[dict]:
+        """Several searches in one request (POSTed: filters can be long); one answer each."""
+        body = {"searches": [{"collection": collection, **search} for search in searches]}
+        answer = self._api.post("/multi_search", entity_type=dict, as_json=True, body=body)
+        return answer["results"]
+
     def document(self, collection: str, document_id: str) -> dict:
         return self.get(f"/collections/{quote(collection)}/documents/{quote(document_id, safe='')}")
 

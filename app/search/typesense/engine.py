@@ -26,7 +26,14 @@ from app.search.engine import FACET_COLUMNS, FACET_LIMIT, Found, Page, Query, Sn
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
 from app.search.highlight import Marks
 from app.search.results import FacetValue
-from app.search.typesense.query import Catalog, filter_value, search_params
+from app.search.typesense.candidates import merged, searches, selective_terms
+from app.search.typesense.query import (
+    MAX_PER_PAGE,
+    QUERY_BY,
+    Catalog,
+    filter_value,
+    search_params,
+)
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
@@ -35,6 +42,7 @@ from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
 
 ALIAS_TTL = 1.0
 WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
+BEYOND_PAGES = 40  # pages past the window reach 10,000 passages of Typesense's order
 
 
 @dataclass(frozen=True)
@@ -163,56 +171,74 @@ class TypesenseEngine:
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
-        answer = self._window(wanted.params)
-        answered_by = self._answered_by(answer, snapshot)
-        window = Window([hit["document"] for hit in answer["hits"]], stats)
+        chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, self.window)
+        answers = self._multi_search(searches(wanted.params, chosen, holding))
+        candidates = merged(answers, union_complete if chosen else None)
+        answered_by = self._answered_by(answers[-1], snapshot)
+        window = Window(candidates.hits, stats)
         ranking = rescore(window, query.compiled, request.group)
         start, end = (request.page - 1) * request.per_page, request.page * request.per_page
+        page = ranking.order[start:end]
+        stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
         found = [
-            Found(window.hits[index], score, query.compiled.marks)
-            for index, score in ranking.order[start:end]
+            Found(stored[window.hits[index]["id"]], score, query.compiled.marks)
+            for index, score in page
+            if window.hits[index]["id"] in stored
         ]
-        if answer["found"] <= window.size:  # the window holds every match: all exact
+        if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
             return Page(total, found, window_facets(window, ranking.matched), answered_by)
         # More matches than the window: the total and facets are Typesense's,
         # and pages past the window are in Typesense's order.
-        total = answer["found"]
+        total = candidates.found
         if request.group == "document":
             total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
         total = max(total, len(ranking.order))
         if len(found) < request.per_page and end > len(ranking.order):
             found += self._beyond(wanted.params, window, ranking, query, start, end)
-        return Page(total, found, _facets(answer), answered_by, total_is_estimate=True)
-
-    def _window(self, params: dict) -> dict:
-        """The first `window` candidates, a Typesense page (250 at most) at a time."""
-        answer = self._search(params)
-        pages = -(-self.window // params["per_page"])
-        for page in range(2, min(pages, -(-answer["found"] // params["per_page"])) + 1):
-            more = self._search({**params, "page": page})
-            answer["hits"] += more["hits"][: self.window - len(answer["hits"])]
-        return answer
+        facets = _facets(candidates.facet_answer)
+        return Page(total, found, facets, answered_by, total_is_estimate=True)
 
     def _beyond(self, params, window: Window, ranking, query: Query, start: int, end: int):
-        """The part of a page past the window, in Typesense's order: the
-        candidates after the window (by passage), or the documents without a
-        passage in it (grouped)."""
-        shown = len(ranking.order)
-        offset, limit = max(start, shown) - shown, end - max(start, shown)
-        params = {**params, "page": 1 + offset // limit, "per_page": limit}
-        if query.request.group == "document":
-            documents = sorted({hit["document"] for hit in window.hits})
-            excluded = "document:!=[" + ",".join(filter_value(d) for d in documents) + "]"
-            joined = f"{params['filter_by']} && {excluded}" if "filter_by" in params else excluded
-            params.update(filter_by=joined, group_by="document", group_limit=1)
-        else:  # Typesense's ranks after the window, which it had in full
-            params.update(offset=window.size + offset, limit=limit)
-            params.pop("page"), params.pop("per_page")
-        answer = self._search(params)
-        hits = [g["hits"][0] for g in answer.get("grouped_hits", []) if g["hits"]]
-        hits = hits or answer.get("hits", [])
-        return [Found(h["document"], 0.0, query.compiled.marks) for h in hits[:limit]]
+        """The part of a page past the window, in Typesense's own order,
+        leaving out what the window showed (passages, or documents grouped)."""
+        grouped = query.request.group == "document"
+        key = "document" if grouped else "id"
+        shown = {hit[key] for hit in window.hits}
+        skip = max(start, len(ranking.order)) - len(ranking.order)
+        wanted = min(end - start, end - len(ranking.order))
+        params = {k: v for k, v in params.items() if k != "include_fields"}
+        params["per_page"] = MAX_PER_PAGE
+        if grouped:
+            params.update(group_by="document", group_limit=1)
+        beyond: list[dict] = []
+        for page in range(1, BEYOND_PAGES + 1):
+            answer = self._search({**params, "page": page})
+            hits = [g["hits"][0] for g in answer.get("grouped_hits", []) if g["hits"]]
+            hits = hits or answer.get("hits", [])
+            beyond += [h["document"] for h in hits if h["document"][key] not in shown]
+            if len(beyond) >= skip + wanted or len(hits) < MAX_PER_PAGE:
+                break
+        return [Found(fields, 0.0, query.compiled.marks) for fields in beyond[skip : skip + wanted]]
+
+    def _stored_all(self, passage_ids: list[str]) -> dict[str, dict]:
+        """The stored fields of a page of passages, in one search."""
+        if not passage_ids:
+            return {}
+        listed = ",".join(filter_value(passage_id) for passage_id in passage_ids)
+        params = {"q": "*", "filter_by": f"id:[{listed}]", "per_page": len(passage_ids)}
+        answer = self._search({**params, "query_by": QUERY_BY})
+        return {hit["document"]["id"]: hit["document"] for hit in answer["hits"]}
+
+    def _multi_search(self, searches: list[dict]) -> list[dict]:
+        try:
+            answer = self.client.multi_search(self.alias, searches)
+        except Exception as error:
+            raise self._error(error) from error
+        for result in answer:
+            if "error" in result:
+                raise IndexUnavailableError(f"Typesense refused a search: {result['error']}")
+        return answer
 
     def _search(self, params: dict) -> dict:
         try:

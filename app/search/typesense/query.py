@@ -37,6 +37,7 @@ from app.search.synonyms import Synonyms
 from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
 from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.statistics import STREAM_FIELD
 
 QUERY_BY = ",".join(TERM_FIELDS.values())
 # Our BM25F weights (text 1, title 0.5, speaker 0.5) on Typesense's 0–15 scale. The
@@ -46,6 +47,15 @@ QUERY_BY_WEIGHTS = "15,7,15,7"
 DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
 MAX_PER_PAGE = 250  # Typesense 0.24's largest page
+# What re-scoring reads of each candidate (the page's hits are fetched whole after).
+SCORING_FIELDS = (
+    "id",
+    "document",
+    "position",
+    *FACET_COLUMNS.values(),
+    STREAM_FIELD,
+    *(column for name, column in TERM_FIELDS.items() if name != "text"),
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,8 @@ def window_params(params: dict, window: int) -> dict:
     """The parameters for the first phase: the `window` best candidates by
     Typesense's own ranking, with settings that favour recall (words dropped
     and typos allowed until the window is full), no grouping (documents are
-    grouped after re-scoring), and no highlights (ours are drawn after)."""
+    grouped after re-scoring), no highlights (ours are drawn after), and only
+    the fields re-scoring reads."""
     params = {k: v for k, v in params.items() if k not in ("group_by", "group_limit")}
     params.update(
         drop_tokens_threshold=window,
@@ -148,7 +159,7 @@ def window_params(params: dict, window: int) -> dict:
         page=1,
         per_page=min(window, MAX_PER_PAGE),
         highlight_fields=TERM_FIELDS["title"],
-        exclude_fields=TERM_FIELDS["text"],
+        include_fields=",".join(SCORING_FIELDS),
     )
     return params
 

@@ -23,7 +23,7 @@ from app.search.compiler import Compiled
 from app.search.engine import FACET_COLUMNS, FACET_LIMIT
 from app.search.results import FacetValue
 from app.search.typesense.window import Window, WindowEvaluator
-from indexer.analysis import EXACT_MARK, compound_forms, stem
+from indexer.analysis import compound_forms, stem
 
 DOCUMENT_B = 0.75
 
@@ -86,26 +86,24 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
     """BM25 of each document for the query's content words, from its passages
     in the window (their text counted together, the title once)."""
     stats = window.stats
-    counts: dict[str, Counter] = {d: Counter() for d in documents}
-    titles: dict[str, Counter] = {d: Counter() for d in documents}
-    for index in candidates.tolist():
-        document = window.hits[index]["document"]
-        text = window.counts["text"][index]
-        counts[document].update({t: n for t, n in text.items() if not t.startswith(EXACT_MARK)})
-        titles[document] |= window.counts["title"][index]
+    row = {document: number for number, document in enumerate(documents)}
+    owners = [row[window.hits[i]["document"]] for i in candidates.tolist()]
+    text, title = window.counts["text"], window.counts["title"]
     average = stats.document_average or 1.0
     lengths = np.array([stats.document_lengths.get(d, 0.0) for d in documents])
     norm = K1 * (1 - DOCUMENT_B + DOCUMENT_B * lengths / average)
     scores = np.zeros(len(documents))
-    for word in words:
-        for form in compound_forms(word)[0]:
-            term = stem(form)
-            holding = stats.frequency("document", term)
-            if not holding:
-                continue
-            weight = document_idf(stats.documents, holding)
-            tf = np.array([counts[d][term] + titles[d][term] for d in documents], dtype=float)
-            scores += weight * tf * (K1 + 1) / (tf + norm)
+    for term in [stem(f) for word in words for f in compound_forms(word)[0]]:
+        holding = stats.frequency("document", term)
+        if not holding:
+            continue
+        tf = np.zeros(len(documents))
+        titles = np.zeros(len(documents))
+        for index, owner in zip(candidates.tolist(), owners, strict=True):
+            tf[owner] += text[index].get(term, 0)
+            titles[owner] = max(titles[owner], title[index].get(term, 0))
+        tf += titles
+        scores += document_idf(stats.documents, holding) * tf * (K1 + 1) / (tf + norm)
     return scores
 
 
