@@ -92,12 +92,13 @@ class TypesenseClient:
         return self.get(f"/collections/{quote(collection)}/documents/{quote(document_id, safe='')}")
 
     def import_documents(self, collection: str, documents: list[dict]) -> list[dict]:
-        """Create `documents`; one answer per document (`{"success": true}` or its error)."""
+        """Store `documents`; one answer per document (`{"success": true}` or its error)."""
         answer = self._api.post(
             f"/collections/{quote(collection)}/documents/import",
             entity_type=str,
             as_json=False,
-            params={"action": "create"},
+            # Upserts: a batch tried again after a lost answer is not refused.
+            params={"action": "upsert"},
             body="\n".join(json.dumps(d, ensure_ascii=False) for d in documents),
         )
         return [json.loads(line) for line in answer.splitlines() if line.strip()]
