@@ -1,12 +1,14 @@
 """The Typesense engine: the passages of the collection an alias names on a
 Typesense cluster, behind the same `Engine` seam as the Whoosh engine.
 
-What stays ours (in the front): the query language, its analysis (folding,
-stemming, compounds), "did you mean", completions, the marks and the
-excerpts. Each hit is re-rendered by our highlighter from the terms our
-compiler would mark plus the tokens Typesense reports as matched, so both
-engines escape identically and only `<mark>` is markup. What Typesense does:
-ranking, typo tolerance, phrases, exclusion, filters, facets, paging, synonyms,
+A search runs in two phases: Typesense finds a window of candidates
+(`candidates`: every passage holding the query's rarest terms, an exact
+filter it does well), and Kavosh re-scores the window with the Whoosh
+engine's BM25F, tiers and bonuses (`window`, `rescore`) from the statistics
+`kavosh index` stored with the collection. Only the page asked for is then
+fetched whole. What stays ours (in the front): the query language, its
+analysis, "did you mean", completions, the marks and the excerpts. What
+Typesense does: the candidates, filters, facets and totals past the window,
 replication and fail-over (the client retries on the next node).
 
 The live collection is whatever the alias names. Searches go through the alias
