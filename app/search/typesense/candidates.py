@@ -49,9 +49,10 @@ def selective_terms(query_tree, stats: CollectionStats, budget: int) -> tuple[di
     """The query's rarest (field, term)s whose document frequencies add up to
     at most `budget` (the rarest always), by field; that sum (at least the
     number of passages holding one); and whether that is every term."""
+    held = {(t.fieldname, t.text) for t in _terms(query_tree) if t.fieldname in TERM_FIELDS}
+    # A term no passage holds finds nothing: it costs nothing and is left out.
     terms = sorted(
-        {(t.fieldname, t.text) for t in _terms(query_tree) if t.fieldname in TERM_FIELDS},
-        key=lambda ft: (stats.frequency(*ft), ft),
+        (ft for ft in held if stats.frequency(*ft)), key=lambda ft: (stats.frequency(*ft), ft)
     )
     chosen: dict[str, list[str]] = {}
     total = 0
