@@ -27,16 +27,24 @@ from collections.abc import Callable
 QUORUM_TIMEOUT = 60.0
 FIRST_PAUSE = 0.2
 LONGEST_PAUSE = 3.0
-_TRANSIENT = {"ServerError", "ServiceUnavailable", "Timeout", "HTTPStatus0Error"}
+_TRANSIENT = {
+    # The client's, for a 5xx (no leader yet) or no answer at all.
+    *("ServerError", "ServiceUnavailable", "Timeout", "HTTPStatus0Error"),
+    # httpx's, when the last node tried refused or hung up.
+    *("ConnectError", "ConnectTimeout", "ReadTimeout", "ReadError", "RemoteProtocolError"),
+}
 
 
 def transient(error: BaseException) -> bool:
     """A failure a cluster with a quorum recovers from by itself."""
     name = type(error).__name__
-    if name in _TRANSIENT or isinstance(error, OSError):
+    if name in _TRANSIENT:
         return True
-    # The client's own verdict once every node failed a request.
-    return name == "TypesenseClientError" and "unhealthy" in str(error)
+    if name == "TypesenseClientError":  # the client's verdict once every node failed
+        return "unhealthy" in str(error)
+    # The client's errors are OSErrors too; only the others are the network's.
+    typesense_error = type(error).__module__.startswith("typesense")
+    return isinstance(error, OSError) and not typesense_error
 
 
 def already_done(error: BaseException) -> bool:
