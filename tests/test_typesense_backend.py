@@ -222,34 +222,47 @@ class TestPush:
         assert service.search("Hekmat").total > 0
 
 
+class ContinuousSearches:
+    """Searches the cluster in a thread until stopped, each through its own
+    service with no answer cache (so every one reaches the cluster),
+    recording every failure and each answer's generation."""
+
+    def __init__(self, cluster, queries: list[str], limit: float = 150):
+        self.cluster, self.queries, self.limit = cluster, queries, limit
+        self.failures: list[str] = []
+        self.generations: set[str] = set()
+        self.answered = 0
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._search, daemon=True)
+
+    def __enter__(self) -> ContinuousSearches:
+        self._worker.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._worker.join(30)
+
+    def _search(self) -> None:
+        with closing(typesense_search(self.cluster, cache_size=0)) as searching:
+            deadline = time.monotonic() + self.limit
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                query = self.queries[self.answered % len(self.queries)]
+                try:
+                    results = searching.search(query)
+                    assert results.total > 0, query
+                    self.generations.add(results.generation)
+                except Exception as error:  # every failure is the test's finding
+                    self.failures.append(f"{query}: {type(error).__name__}: {error}")
+                self.answered += 1
+
+
 class TestResilience:
     def test_no_request_fails_while_a_node_dies_and_the_index_is_rebuilt(
         self, cluster, admin, service, pushed
     ):
-        failures: list[str] = []
-        generations: set[str] = set()
-        answered = 0
-        stop = threading.Event()
         queries = ["Mansoor Hekmat died", "Iran", '"Neither Shah nor Mullah"', "section:Status"]
-
-        def keep_searching():
-            nonlocal answered
-            # Its own service, with no answer cache, so every search reaches the cluster.
-            with closing(typesense_search(cluster, cache_size=0)) as searching:
-                deadline = time.monotonic() + 150
-                while not stop.is_set() and time.monotonic() < deadline:
-                    query = queries[answered % len(queries)]
-                    try:
-                        results = searching.search(query)
-                        assert results.total > 0, query
-                        generations.add(results.generation)
-                    except Exception as error:  # every failure is the test's finding
-                        failures.append(f"{query}: {type(error).__name__}: {error}")
-                    answered += 1
-
-        worker = threading.Thread(target=keep_searching, daemon=True)
-        worker.start()
-        try:
+        with ContinuousSearches(cluster, queries) as searches:
             time.sleep(1)
             leader = cluster.leader()
             cluster.kill(leader)
@@ -258,13 +271,10 @@ class TestResilience:
             cluster.leader()
             rebuilt = push_index(SEEDS, admin)
             time.sleep(2)
-        finally:
-            stop.set()
-            worker.join(30)
-        assert not failures, "\n".join(failures[:10]) + "\n" + cluster.logs()
-        assert answered > 50
+        assert not searches.failures, "\n".join(searches.failures[:10]) + "\n" + cluster.logs()
+        assert searches.answered > 50
         assert rebuilt.generation != pushed.generation
-        assert {pushed.generation, rebuilt.generation} <= generations
+        assert {pushed.generation, rebuilt.generation} <= searches.generations
         assert eventually(
             lambda: (
                 rebuilt.generation in (names := {c["name"] for c in admin.get("/collections")})
@@ -284,23 +294,7 @@ class TestRebuildWithANodeDown:
     ):
         before = admin.get("/aliases/kavosh")["collection_name"]
         down = cluster.leader()  # the hardest node to lose: a new leader is elected
-        failures: list[str] = []
-        answered = 0
-        stop = threading.Event()
-
-        def keep_searching():
-            nonlocal answered
-            with closing(typesense_search(cluster, cache_size=0)) as searching:
-                while not stop.is_set():
-                    try:
-                        assert searching.search("Mansoor Hekmat died").total > 0
-                    except Exception as error:  # every failure is the test's finding
-                        failures.append(f"{type(error).__name__}: {error}")
-                    answered += 1
-
-        worker = threading.Thread(target=keep_searching, daemon=True)
-        worker.start()
-        try:
+        with ContinuousSearches(cluster, ["Mansoor Hekmat died", "Iran"]) as searches:
             time.sleep(0.5)
             cluster.kill(down)
             index = subprocess.run(
@@ -317,15 +311,12 @@ class TestRebuildWithANodeDown:
                 timeout=240,
             )
             time.sleep(1)
-        finally:
-            stop.set()
-            worker.join(30)
         assert index.returncode == 0, index.stderr + index.stdout + cluster.logs()
         assert f"Warning: {cluster.urls[down]}: not answering, skipped" in index.stdout
         after = admin.get("/aliases/kavosh")["collection_name"]
         assert after != before and f"Generation {after} is live" in index.stdout
-        assert not failures, "\n".join(failures[:10]) + "\n" + cluster.logs()
-        assert answered > 10
+        assert not searches.failures, "\n".join(searches.failures[:10]) + "\n" + cluster.logs()
+        assert searches.answered > 10
 
         cluster.restart(down)
         alone = TypesenseEngine([cluster.urls[down]], cluster.api_key)

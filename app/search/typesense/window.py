@@ -23,6 +23,7 @@ import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
 
 from app.search.bm25f import bm25f, field_b, idf
+from app.search.proximity import in_sequence
 from indexer.typesense.schema import TERM_FIELDS
 from indexer.typesense.statistics import GROUP_SEPARATOR, STREAM_FIELD, quantized, stream_terms
 
@@ -184,7 +185,7 @@ class WindowEvaluator:
         matches = self.nothing()
         for index in candidates.tolist():
             positions = [self.window.positions(index, w) for w in words]
-            if _in_sequence(positions, query.slop):
+            if in_sequence(positions, query.slop):
                 matches.mask[index] = True
                 matches.scores[index] = sum(s[index] for _, s in scored) * query.boost
         return matches
@@ -196,13 +197,3 @@ class WindowEvaluator:
             return Matches(mask, mask * query.boost)
         terms = {t for c in window.counts.get(field, []) for t in c if t.startswith(query.text)}
         return self._combine([self.evaluate(Term(field, t)) for t in sorted(terms)], True, 1.0)
-
-
-def _in_sequence(positions: list[list[int]], slop: int) -> bool:
-    """True if one position from each list follows the previous by 1..slop."""
-    reachable = set(positions[0])
-    for following in positions[1:]:
-        reachable = {p for p in following if any(p - k in reachable for k in range(1, slop + 1))}
-        if not reachable:
-            return False
-    return bool(reachable)
