@@ -188,6 +188,23 @@ class TestSameContract:
         assert client.get("/?q=Hekmat").status_code == 200
 
 
+class TestASmallWindow:
+    """More matches than the window: the answer says its total is an estimate,
+    and the pages past the window follow without repeating a passage."""
+
+    def test_an_estimate_said_so_and_pages_go_on(self, cluster, pushed, whoosh):
+        engine = TypesenseEngine(cluster.urls, cluster.api_key, window=5)
+        with closing(SearchService(engine)) as small:
+            first = small.search("Iran", per_page=5)
+            assert first.total_is_estimate and first.to_dict()["total_is_estimate"] is True
+            assert first.total >= 5 and sum(v.count for v in first.facets["source"]) > 0
+            assert "total_is_estimate" not in whoosh.search("Iran").to_dict()
+            seen = [hit.id for page in (1, 2, 3) for hit in small.search("Iran", page=page).hits]
+            assert len(seen) == len(set(seen)) > 10
+            exact = small.search("Shuras")  # every term fits in five passages
+            assert not exact.total_is_estimate and "total_is_estimate" not in exact.to_dict()
+
+
 class TestPush:
     def test_markup_in_a_document_is_escaped(self, cluster, admin, write_corpus):
         source = write_corpus(

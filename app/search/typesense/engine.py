@@ -30,7 +30,6 @@ from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
 from app.search.typesense.query import (
-    MAX_PER_PAGE,
     QUERY_BY,
     Catalog,
     filter_value,
@@ -44,7 +43,9 @@ from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
 
 ALIAS_TTL = 1.0
 WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
-BEYOND_PAGES = 40  # pages past the window reach 10,000 passages of Typesense's order
+# A page past the window widens it, doubling, up to this many times its size;
+# past that the answer ends (its total is then an estimate, and says so).
+WIDEST = 16
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class TypesenseEngine:
         self.nodes = list(nodes)
         self.alias = alias
         self.window = window
+        self.widest = window * WIDEST
         self.client = client or TypesenseClient(self.nodes, api_key)
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
@@ -173,13 +175,18 @@ class TypesenseEngine:
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
-        chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, self.window)
-        answers = self._multi_search(searches(wanted.params, chosen, holding))
-        candidates = merged(answers, union_complete if chosen else None)
-        answered_by = self._answered_by(answers[-1], snapshot)
-        window = Window(candidates.hits, stats)
-        ranking = rescore(window, query.compiled, request.group)
         start, end = (request.page - 1) * request.per_page, request.page * request.per_page
+        budget = self.window
+        while True:  # a page past the window widens it (see `WIDEST`)
+            chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, budget)
+            answers = self._multi_search(searches(wanted.params, chosen, holding))
+            candidates = merged(answers, union_complete if chosen else None)
+            window = Window(candidates.hits, stats)
+            ranking = rescore(window, query.compiled, request.group)
+            if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
+                break
+            budget = min(budget * 2, self.widest)
+        answered_by = self._answered_by(answers[-1], snapshot)
         page = ranking.order[start:end]
         stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
         found = [
@@ -190,38 +197,13 @@ class TypesenseEngine:
         if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
             return Page(total, found, window_facets(window, ranking.matched), answered_by)
-        # More matches than the window: the total and facets are Typesense's,
-        # and pages past the window are in Typesense's order.
+        # More matches than the window: the total and facets are Typesense's.
         total = candidates.found
         if request.group == "document":
             total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
         total = max(total, len(ranking.order))
-        if len(found) < request.per_page and end > len(ranking.order):
-            found += self._beyond(wanted.params, window, ranking, query, start, end)
         facets = _facets(candidates.facet_answer)
         return Page(total, found, facets, answered_by, total_is_estimate=True)
-
-    def _beyond(self, params, window: Window, ranking, query: Query, start: int, end: int):
-        """The part of a page past the window, in Typesense's own order,
-        leaving out what the window showed (passages, or documents grouped)."""
-        grouped = query.request.group == "document"
-        key = "document" if grouped else "id"
-        shown = {hit[key] for hit in window.hits}
-        skip = max(start, len(ranking.order)) - len(ranking.order)
-        wanted = min(end - start, end - len(ranking.order))
-        params = {k: v for k, v in params.items() if k != "include_fields"}
-        params["per_page"] = MAX_PER_PAGE
-        if grouped:
-            params.update(group_by="document", group_limit=1)
-        beyond: list[dict] = []
-        for page in range(1, BEYOND_PAGES + 1):
-            answer = self._search({**params, "page": page})
-            hits = [g["hits"][0] for g in answer.get("grouped_hits", []) if g["hits"]]
-            hits = hits or answer.get("hits", [])
-            beyond += [h["document"] for h in hits if h["document"][key] not in shown]
-            if len(beyond) >= skip + wanted or len(hits) < MAX_PER_PAGE:
-                break
-        return [Found(fields, 0.0, query.compiled.marks) for fields in beyond[skip : skip + wanted]]
 
     def _stored_all(self, passage_ids: list[str]) -> dict[str, dict]:
         """The stored fields of a page of passages, in one search."""
