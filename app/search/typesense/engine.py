@@ -45,7 +45,7 @@ ALIAS_TTL = 1.0
 WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
 # A page past the window widens it, doubling, up to this many times its size;
 # past that the answer ends (its total is then an estimate, and says so).
-WIDEST = 16
+WIDEST = 4
 
 
 @dataclass(frozen=True)
