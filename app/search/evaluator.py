@@ -33,6 +33,7 @@ from whoosh.query import (
 )
 
 from app.search.postings import Postings
+from app.search.proximity import in_sequence as _in_sequence
 
 _NULL = type(NullQuery)
 
@@ -217,16 +218,6 @@ class Evaluator:
             matches.scores[docnum] = matcher.score()
             matcher.next()
         return matches
-
-
-def _in_sequence(positions: list, slop: int) -> bool:
-    """True if one position from each list follows the previous by 1..slop."""
-    reachable = set(positions[0])
-    for following in positions[1:]:
-        reachable = {p for p in following if any(p - k in reachable for k in range(1, slop + 1))}
-        if not reachable:
-            return False
-    return bool(reachable)
 
 
 def _within(first: list[int], second: list[int], gap: int, slop: int) -> bool:
