@@ -94,7 +94,8 @@ class SearchService:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return _retimed(cached, started)
+                # The key ignores outer spaces; the echoed query is this client's own.
+                return _retimed(replace(cached, query=request.query), started)
         results = _retimed(self._search(snapshot, compiler, request), started)
         with self._lock:
             self._cache[key] = results
