@@ -66,6 +66,7 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
             progress=progress,
             lock_timeout=settings["LOCK_TIMEOUT"],
             strict=strict,
+            memory_mb=settings["BUILD_MEMORY_MB"],
         )
     except KavoshError as error:
         progress.done()
@@ -182,7 +183,10 @@ def serve_command(host, port, workers) -> None:
         click.echo("No index of this version yet: building it first.", err=True)
         try:
             report = build_index(
-                settings["SOURCE_DIR"], settings["INDEX_DIR"], progress=_Progress()
+                settings["SOURCE_DIR"],
+                settings["INDEX_DIR"],
+                progress=_Progress(),
+                memory_mb=settings["BUILD_MEMORY_MB"],
             )
         except KavoshError as error:
             raise click.ClickException(error.message) from error

@@ -28,6 +28,11 @@ SETTINGS = (
     Setting("INDEX_DIR", "instance/index", "Folder of the index generations."),
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
+    Setting(
+        "BUILD_MEMORY_MB",
+        512,
+        "Megabytes `kavosh index` may hold; past it postings go to disk in sorted runs.",
+    ),
     Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),
     Setting(
         "WARM_POSTINGS",
