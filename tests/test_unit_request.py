@@ -43,7 +43,7 @@ def test_the_cache_key_ignores_outer_spaces():
         (
             {"query": "a" * (MAX_QUERY_CHARS + 1)},
             "query_too_long",
-            "the query is 1,001 characters long; the limit is 1,000",
+            "the query is 8,001 characters long; the limit is 8,000",
         ),
         ({"query": "a", "page": 0}, "bad_page", "page must be a whole number from 1 to 1000"),
         ({"query": "a", "page": MAX_PAGE + 1}, "bad_page", "page must be"),

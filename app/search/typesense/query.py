@@ -17,7 +17,7 @@
     synonyms            Typesense's own multi-way synonyms, pushed by `kavosh
                         index`; a run of words that is a synonym member is
                         sent whole, function words included
-    facets, pages       facet_by=source,section_path; page, per_page
+    facets, pages       facet_by=source,section_path; offset, limit
     ties                sort_by=_text_match:desc,position:asc (document order)
 
 What Typesense cannot express is listed in README "Scaling out".
@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.search.compiler import MAX_CLAUSES
-from app.search.engine import FACET_COLUMNS, FACET_LIMIT
+from app.search.engine import FACET_COLUMNS
 from app.search.querylang import Clause, same_source
 from app.search.request import SearchRequest
 from app.search.stopwords import STOPWORDS
@@ -101,11 +101,11 @@ def search_params(
         "prioritize_exact_match": "false",
         "prefix": "true" if prefix else "false",
         "facet_by": ",".join(FACET_COLUMNS.values()),
-        "max_facet_values": FACET_LIMIT,
+        "max_facet_values": request.facet_limit,
         "sort_by": "_text_match:desc,position:asc",
         "highlight_fields": TERM_FIELDS["text"],
-        "page": request.page,
-        "per_page": request.per_page,
+        "offset": request.start,
+        "limit": request.per_page,
     }
     if typos is not None:
         params.update(num_typos=typos, min_len_1typo=1, min_len_2typo=1 if typos > 1 else 9)
