@@ -131,9 +131,10 @@ class TypesenseEngine:
             self._checked = 0.0  # the alias moved: re-read it on the next call
         if "grouped_hits" in answer:
             answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
+        hits = answer["hits"][wanted.skip : wanted.skip + request.per_page]
         found = [
             Found(hit["document"], float(hit["text_match"]), _marks(hit, query.compiled.marks))
-            for hit in answer["hits"]
+            for hit in hits
         ]
         facets = _facets(answer, request.facet_limit)
         return Page(answer["found"], found, facets, generation=answered_by)
