@@ -146,6 +146,7 @@ def render_results(results: Results, color: bool, unit: str = "passages") -> str
     lines = [f"{results.total:,} {unit} for {results.query!r} ({results.took_ms:.0f} ms)"]
     if results.suggestion:
         lines.append(f"Did you mean: {results.suggestion}")
+    lines += [f"Note: {note}" for note in results.notes]
     for hit in results.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation.label}")

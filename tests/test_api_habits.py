@@ -141,10 +141,24 @@ class TestPastedQueries:
         message = assert_error(response, 400, "query_too_long")["message"]
         assert f"{MAX_QUERY_CHARS:,}" in message
 
+    def test_the_command_line_shows_the_notes(self, seeds_index, settings_env):
+        from click.testing import CliRunner
+
+        from app.cli import main
+
+        result = CliRunner().invoke(
+            main, ["search", "Koorosh -Modarresi", "--index", str(seeds_index[0])]
+        )
+        assert result.exit_code == 0, result.output
+        assert "Note: Passages with “Modarresi” were left out" in result.output
+
     def test_the_page_shows_the_notes(self, client):
         page = client.get("/search", query_string={"q": "Koorosh -Modarresi"})
         assert page.status_code == 200
         assert "Passages with “Modarresi” were left out" in page.get_data(as_text=True)
+        long = client.get("/search", query_string={"q": "party women " * 40})
+        assert long.status_code == 200
+        assert f"its first {MAX_TERMS} terms were searched" in long.get_data(as_text=True)
 
 
 # -- parameters -----------------------------------------------------------------------
