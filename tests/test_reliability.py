@@ -141,6 +141,44 @@ class TestKilledBuild:
         assert built.returncode == 0, built.stderr
         assert not [p for p in index.iterdir() if p.name.startswith(".building-")]
 
+    def test_kill_between_the_rename_and_the_switch_is_cleaned_up(self, tmp_path):
+        """Killed once the new generation is renamed into place and the next
+        CURRENT is written, just before it replaces CURRENT: the old generation
+        stays live, and the next build removes the unused `.CURRENT.<pid>`."""
+        corpus, index = tmp_path / "corpus", tmp_path / "index"
+        write_version(corpus, 1)
+        build_index(corpus, index)
+        killed = subprocess.run(
+            [sys.executable, "-c", KILL_BEFORE_THE_SWITCH, str(corpus), str(index)],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert GenerationStore(index).current_name() == "gen-000001"
+        leftover = [p.name for p in index.iterdir() if p.name.startswith(".CURRENT.")]
+        assert len(leftover) == 1 and (index / "gen-000002").is_dir()
+
+        report = build_index(corpus, index)
+        assert leftover[0] in report.removed_leftovers
+        assert report.generation == "gen-000003"
+        assert not [p for p in index.iterdir() if p.name.startswith(".CURRENT.")]
+
+
+# A build that SIGKILLs itself at the moment it would switch CURRENT.
+KILL_BEFORE_THE_SWITCH = """
+import os, signal, sys
+from indexer.build import build_index
+replace = os.replace
+def killed_at_the_switch(source, target):
+    if os.path.basename(target) == "CURRENT":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return replace(source, target)
+os.replace = killed_at_the_switch
+build_index(sys.argv[1], sys.argv[2])
+"""
+
 
 class TestCorruptGeneration:
     def corrupt(self, generation: Path) -> None:
