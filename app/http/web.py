@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from app.http.errors import public_message
 from app.http.params import search_params
 from app.http.searcher import get_service
 from app.search import source_url
@@ -54,7 +55,7 @@ def search_page():
         ), 400
     except NoIndexError as error:
         return render_template(
-            "search.html", query=params["query"], error=error.message, results=None
+            "search.html", query=params["query"], error=public_message(error), results=None
         ), 503
     return render_template(
         "search.html",
@@ -74,7 +75,7 @@ def _home(service):
         documents = service.documents()
         error = None
     except KavoshError as failure:
-        documents, error = [], failure.message
+        documents, error = [], public_message(failure)
     status = 503 if error else 200
     return render_template("home.html", documents=documents, examples=EXAMPLES, error=error), status
 
@@ -162,7 +163,10 @@ def _cited_lines(service, file: str, line_count: int) -> range:
 
 @blueprint.get("/opensearch.xml")
 def opensearch():
-    body = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    # Links from the configured public address, or relative ones: never from
+    # the Host header, which any client can set (and a shared cache would keep).
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    body = render_template("opensearch.xml", base=base)
     return Response(body, mimetype="application/opensearchdescription+xml")
 
 
