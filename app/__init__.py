@@ -1,5 +1,5 @@
 """The Kavosh web app: `create_app` wires the search core to the page and
-the JSON API. There is no global app; gunicorn calls `create_app()`."""
+the JSON API. There is no global app; `kavosh serve` calls `create_app()`."""
 
 from __future__ import annotations
 

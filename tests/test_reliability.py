@@ -7,6 +7,7 @@ processes; nothing of ours is mocked.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -18,15 +19,18 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from app import create_app
+from app.http.limits import MAX_REQUEST_LINE
 from indexer.build import build_index
 from indexer.generations import GenerationStore
 from tests.live_server import PROJECT, LiveServer
 
 KAVOSH = [sys.executable, "-m", "app.cli"]
+
 WIKITEXT_VALID = PROJECT.parent / "shared" / "data" / "wikitext-2" / "valid.txt.gz"
 
 
@@ -267,14 +271,54 @@ class TestRequestLimits:
                 chunks.append(chunk)
             return b"".join(chunks)
 
-    def test_oversized_query_string_is_refused_not_crashed(self, server):
-        status, _, _ = server.get("/api/search?q=" + "a" * 20_000)
-        assert status in (400, 414)
+    def assert_error_shape(self, answer: tuple, status: int, code: str) -> None:
+        got, headers, body = answer
+        assert (got, headers.get("Content-Type")) == (status, "application/json"), body[:300]
+        error = json.loads(body)["error"]
+        assert set(error) == {"code", "message"} and error["code"] == code and error["message"]
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+    def test_a_9000_character_query_is_answered_in_json(self, server):
+        """A pasted abstract is far below the request limits: the search core
+        answers it (or refuses it in its own words), never the HTTP server."""
+        query = " ".join(["lighthouse", "keeper"] * 600)[:9000]
+        status, headers, body = server.get("/api/search?" + urlencode({"q": query}))
+        assert status in (200, 400) and headers["Content-Type"] == "application/json", body[:300]
+        if status == 400:
+            assert set(json.loads(body)["error"]) == {"code", "message"}
+
+    def test_a_request_line_over_the_limit_is_a_json_414(self, server):
+        answer = server.get("/api/search?q=" + "a" * (MAX_REQUEST_LINE + 1))
+        self.assert_error_shape(answer, 414, "request_line_too_long")
         assert server.get("/api/health")[0] == 200
 
-    def test_oversized_header_is_refused(self, server):
-        status, _, _ = server.get("/api/search?q=iran", headers={"X-Long": "b" * 20_000})
-        assert status in (400, 431)
+    def test_a_header_over_the_limit_is_a_json_431(self, server):
+        answer = server.get("/api/search?q=iran", headers={"X-Long": "b" * 20_000})
+        self.assert_error_shape(answer, 431, "header_too_large")
+        assert server.get("/api/health")[0] == 200
+
+    def test_the_page_explains_a_request_line_over_the_limit(self, server):
+        status, headers, body = server.get("/search?q=" + "a" * (MAX_REQUEST_LINE + 1))
+        assert status == 414 and headers["Content-Type"].startswith("text/html")
+        assert b"over 32 KB" in body
+
+    @pytest.mark.parametrize(
+        "request_head, status",
+        [
+            (b"GET /?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n", b"414"),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 300_000 + b"\r\n", b"431"),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n", b"400"),
+        ],
+        ids=["target-over-64KB", "head-over-the-buffer", "bad-syntax"],
+    )
+    def test_what_the_server_refuses_itself_is_refused_and_serving_goes_on(
+        self, server, request_head, status
+    ):
+        """Past the app's limits the HTTP server answers alone, without a body
+        (README, "Request limits"); the next client is served as usual."""
+        answer = self.raw(server, request_head + b"Connection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
         assert server.get("/api/health")[0] == 200
 
     def test_a_body_on_a_get_route_is_refused(self, server):
