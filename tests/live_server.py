@@ -39,16 +39,13 @@ class LiveServer:
         workers: int = 2,
         *,
         flags: bool = False,
-        env: dict[str, str] | None = None,
     ):
         """:param flags: name the folders with `--index`/`--source` rather than
-        `KAVOSH_*` variables; `source_dir=None` names no source folder.
-        :param env: more environment variables for the server."""
+        `KAVOSH_*` variables; `source_dir=None` names no source folder."""
         self.index_dir = Path(index_dir)
         self.source_dir = Path(source_dir) if source_dir else None
         self.workers = workers
         self.flags = flags
-        self.extra_env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile("w+")
@@ -56,7 +53,7 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         folders = {"INDEX_DIR": self.index_dir, "SOURCE_DIR": self.source_dir}
-        env = {**os.environ, **self.extra_env}
+        env = dict(os.environ)
         kavosh = Path(sys.executable).parent / "kavosh"
         command = [str(kavosh), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--workers", str(self.workers)]

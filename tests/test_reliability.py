@@ -1,7 +1,7 @@
 """Holding up: rebuilds under a serving server, killed and failing builds,
 corrupted generations, request limits, and a short load run.
 
-These start real servers (gunicorn subprocesses) and real `kavosh index`
+These start real servers (`kavosh serve` subprocesses) and real `kavosh index`
 processes; nothing of ours is mocked.
 """
 

@@ -18,7 +18,7 @@ from flask import Flask, request
 from app.http.errors import error_response
 
 MAX_CONTENT = 0  # no route accepts a body
-# About 10,000 characters of a Latin-script query, 3,000 of Persian, once
+# A query of about 23,000 characters of English or 6,000 of Persian, once
 # percent-encoded (a Persian letter is 2 UTF-8 bytes, 6 encoded).
 MAX_REQUEST_LINE = 32 * 1024
 MAX_HEADER_FIELD = 8 * 1024
