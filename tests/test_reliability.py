@@ -184,6 +184,26 @@ build_index(sys.argv[1], sys.argv[2])
 """
 
 
+class TestKilledWorker:
+    def test_a_killed_worker_is_replaced_and_serving_goes_on(self, tmp_path):
+        corpus, index = tmp_path / "corpus", tmp_path / "index"
+        write_version(corpus, 2)
+        build_index(corpus, index)
+        with LiveServer(index, corpus, workers=2) as server:
+            first, second = server.worker_pids()
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and first in server.worker_pids():
+                time.sleep(0.1)
+            while time.monotonic() < deadline and len(server.worker_pids()) < 2:
+                time.sleep(0.1)
+            workers = server.worker_pids()
+            answers = [server.get_json("/api/search?q=lighthouse") for _ in range(8)]
+            log = server.output()
+        assert second in workers and first not in workers and len(workers) == 2, log
+        assert {(status, body["total"]) for status, _, body in answers} == {(200, 5)}
+
+
 class TestCorruptGeneration:
     def corrupt(self, generation: Path) -> None:
         segment = max(generation.glob("*.seg"), key=lambda p: p.stat().st_size)
