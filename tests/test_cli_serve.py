@@ -4,8 +4,11 @@ a busy port is one line and exit 1, with nothing started first."""
 
 from __future__ import annotations
 
+import io
+import os
 import socket
 import subprocess
+import sys
 
 import pytest
 
@@ -101,3 +104,31 @@ def test_help_names_every_option(settings_env):
     done = subprocess.run([KAVOSH, "serve", "--help"], capture_output=True, text=True, timeout=30)
     for option in ("--host", "--port", "--workers", "--index", "--source"):
         assert option in done.stdout
+
+
+def test_the_process_environment_does_not_ride_along_with_requests(monkeypatch):
+    """granian starts each WSGI environ from a copy of os.environ: a secret
+    setting, or an `HTTP_PROXY` posing as a client's header, must not reach
+    the app; the request's own keys and headers must."""
+    from flask import Flask, request
+
+    from app.http.server import without_process_environment
+
+    monkeypatch.setenv("KAVOSH_TYPESENSE_API_KEY", "secret-key")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    seen = {}
+    app = Flask("environ")
+
+    @app.get("/")
+    def environ_keys():
+        seen.update(request.environ)
+        return "ok"
+
+    wsgi = without_process_environment(app.wsgi_app)
+    environ = {**os.environ, "REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x"}
+    environ |= {"SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_USER_AGENT": "test"}
+    environ |= {"wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr}
+    body = b"".join(wsgi(environ, lambda status, headers: None))
+    assert body == b"ok"
+    assert "KAVOSH_TYPESENSE_API_KEY" not in seen and "HTTP_PROXY" not in seen
+    assert (seen["PATH_INFO"], seen["HTTP_USER_AGENT"]) == ("/", "test")
