@@ -86,6 +86,7 @@ def documents_of(
             sha256=source.sha256,
             encoding=source.encoding,
             facts=dict(parsed.facts),
+            tags=parsed.tags,
         )
         chunks = chunk_blocks(parsed.blocks, source.text, fmt, splitter)
         yield document, _passages(document, chunks, lines)
@@ -125,6 +126,7 @@ def _passages(document: Document, chunks: list[Chunk], lines: LineIndex) -> list
                 kind=chunk.kind,
                 text=chunk.text,
                 citation=citation,
+                language=chunk.language,
             )
         )
     return passages

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".wiki", ".mediawiki", ".html", ".htm", ""}
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst", ".rest", ".wiki", ".mediawiki"}
+TEXT_SUFFIXES |= {".html", ".htm", ""}
 # A file larger than this (after decompression) is skipped with a reason: one
 # huge file should not hold the whole corpus hostage.
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -50,10 +51,12 @@ class Skipped:
 
 
 def format_suffix(name: str) -> str:
-    """`.md` for `notes.md` and for `notes.md.gz`."""
+    """`.md` for `notes.md` and for `notes.md.gz`; `.rst` for Sphinx's `page.rst.txt`."""
     name = name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
+    if name.endswith(".rst.txt"):
+        return ".rst"
     return os.path.splitext(name)[1]
 
 

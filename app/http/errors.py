@@ -17,9 +17,9 @@ import re
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import IndexError_, KavoshError, QueryError
+from app.search.errors import IndexUnavailableError, KavoshError, QueryError
 
-STATUS = {QueryError: 400, IndexError_: 503}
+STATUS = {QueryError: 400, IndexUnavailableError: 503}
 
 # URLs, IPv4 addresses and hosts named in a client library's error (Typesense
 # nodes), and absolute file paths.
