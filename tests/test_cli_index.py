@@ -18,8 +18,8 @@ from tests.live_server import LiveServer
 
 STORY = {"story.md": "# Story\n\nThe lighthouse keeper counted the ships every night.\n"}
 SUMMARY = re.compile(
-    r"^Indexed (?P<documents>[\d,]+) documents, (?P<passages>[\d,]+) passages, "
-    r"(?P<words>[\d,]+) words from (?P<source>.+) in \d+\.\d s\.$"
+    r"^Indexed (?P<documents>[\d,]+) documents?, (?P<passages>[\d,]+) passages?, "
+    r"(?P<words>[\d,]+) words? from (?P<source>.+) in \d+\.\d s\.$"
 )
 
 
