@@ -382,7 +382,7 @@ class TestErrors:
             raise RuntimeError("secret-7f3 detail")
 
         monkeypatch.setattr(SearchService, "documents", broken)
-        app.logger.disabled = True
+        monkeypatch.setattr(app.logger, "disabled", True)  # the logger outlives this app
         error = assert_error(app.test_client().get("/api/documents"), 500, "internal_error")
         assert "secret-7f3" not in error["message"]
 
