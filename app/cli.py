@@ -18,6 +18,7 @@ import click
 from app.search import Results
 from app.search.backend import backend_name, open_backend, typesense_nodes
 from app.settings import load_settings
+from indexer.budget import Budget
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
 from indexer.generations import GenerationStore
@@ -38,7 +39,13 @@ def main() -> None:
 @click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
 @click.option("--strict", is_flag=True, help="Fail, keeping the old index, if any file is skipped.")
 @click.option("--lock-timeout", type=float, help="Seconds to wait for another build.")
-def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> None:
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out files matching GLOB (gitignore syntax, as in .kavoshignore; repeatable).",
+)
+def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclude) -> None:
     """Rebuild the index from the source folder.
 
     The new index is written beside the live one and switched in atomically,
@@ -67,6 +74,8 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
             progress=progress,
             lock_timeout=settings["LOCK_TIMEOUT"],
             strict=strict,
+            exclude=exclude,
+            budget=Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"]),
         )
     except KavoshError as error:
         progress.done()
@@ -266,6 +275,9 @@ def summary(report: BuildReport, source_dir: Path, index_dir: Path | str) -> str
         lines.append(f"Removed {len(report.removed_leftovers)} unfinished build(s).")
     for path, warning in report.warnings:
         lines.append(f"Warning: {path}: {warning}")
+    if report.unread:
+        counts = ", ".join(f"{n:,} {ext}" for ext, n in report.unread.items())
+        lines.append(f"Not read (types Kavosh does not read): {counts}.")
     if report.skipped:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {s.relative_path}: {s.reason}" for s in report.skipped)

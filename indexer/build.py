@@ -24,13 +24,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.analysis import WORD_PATTERN, fold, indexed_forms, stem
+from indexer.budget import Budget
 from indexer.bulk import BulkWriter
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.generations import MANIFEST, GenerationStore
 from indexer.models import Document, Passage
 from indexer.schema import SCHEMA_VERSION, build_schema
-from indexer.sources import Skipped
+from indexer.sources import DEFAULT_BUDGET, Skipped
 
 DOCUMENTS = "documents.json"
 VOCABULARY = "vocabulary.json"
@@ -48,6 +49,8 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     removed_leftovers: list[str] = field(default_factory=list)
+    # Files of types Kavosh does not read, by extension: counted, not failures.
+    unread: dict[str, int] = field(default_factory=dict)
 
 
 def build_index(
@@ -57,12 +60,16 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 60.0,
     strict: bool = False,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> BuildReport:
     """Build and publish a new generation of the index of `source_dir`.
 
     :param progress: called with each file's name as it is read and indexed.
     :param lock_timeout: seconds to wait for a build already under way.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
     """
     started = time.monotonic()
     source_dir = Path(source_dir)
@@ -72,9 +79,10 @@ def build_index(
     report = BuildReport()
     with store.lock(lock_timeout):
         report.removed_leftovers = store.remove_leftovers()
-        corpus = read_corpus(source_dir, progress)
+        corpus = read_corpus(source_dir, progress, exclude=exclude, budget=budget)
         report.skipped.extend(corpus.skipped)
         report.warnings.extend(corpus.warnings)
+        report.unread = dict(sorted(corpus.unread.items(), key=lambda kv: (-kv[1], kv[0])))
         splitter = train_splitter(corpus)
         try:
             with store.new_generation() as (folder, name):
@@ -85,6 +93,8 @@ def build_index(
                         f"{len(report.skipped)} file(s) could not be indexed ({names}); "
                         "--strict keeps the previous index"
                     )
+                if not report.passages:
+                    raise BuildError(nothing_indexed(source_dir, report))
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
@@ -105,6 +115,21 @@ def build_index(
         report.generation = store.current_name() or ""
     report.seconds = time.monotonic() - started
     return report
+
+
+def nothing_indexed(source_dir: Path, report: BuildReport) -> str:
+    """Why a build that found no passage is refused (an empty index would
+    answer every search with nothing, and look like a working one)."""
+    found = []
+    if report.skipped:
+        found.append(f"{len(report.skipped)} could not be read")
+    if report.unread:
+        found.append(f"{sum(report.unread.values())} are of types Kavosh does not read")
+    detail = f" ({'; '.join(found)})" if found else ""
+    return (
+        f"nothing to index: no file in {source_dir} yielded a passage{detail}; "
+        "the previous index, if any, is kept"
+    )
 
 
 def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:
@@ -145,7 +170,7 @@ def each_passage(corpus, splitter, report: BuildReport, progress, tally: Tally):
     position = 0
     for source in corpus.sources:
         try:
-            parsed = list(documents_of(source, splitter))
+            parsed = list(documents_of(source, splitter, corpus.budget))
         except Exception as error:  # one broken file must not stop the corpus
             report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
             continue
@@ -194,6 +219,7 @@ def manifest_of(name: str, source_dir: Path, report: BuildReport) -> dict:
         "words": report.words,
         "seconds": round(report.seconds, 2),
         "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped],
+        "unread": report.unread,
         "warnings": [{"path": path, "warning": text} for path, text in report.warnings],
     }
 

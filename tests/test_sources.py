@@ -54,9 +54,10 @@ class TestBadFilesAreSkippedByName:
         root = write_corpus({**GOOD, "image.txt": bytes(range(256)) * 4})
         assert skipped_reasons(root) == {"image.txt": "binary file (not text)"}
 
-    def test_unsupported_extension(self, write_corpus):
-        root = write_corpus({**GOOD, "photo.png": b"\x89PNG\r\n\x1a\n"})
-        assert skipped_reasons(root) == {"photo.png": "unsupported file type"}
+    def test_a_type_kavosh_does_not_read_is_counted_not_failed(self, write_corpus):
+        root = write_corpus({**GOOD, "photo.png": b"\x89PNG\r\n\x1a\n", "conf.py": "x = 1\n"})
+        corpus = read_corpus(root)
+        assert (corpus.skipped, dict(corpus.unread)) == ([], {".png": 1, ".py": 1})
 
     @pytest.mark.parametrize("content", [b"", b"  \n\n\t\n"])
     def test_empty_file(self, write_corpus, content):
