@@ -186,10 +186,12 @@ def citation_label(
     """ "Title › Section — file, lines 4–9"; for a paged file "p. 3, lines 4–9",
     or "p. 3, line 40 – p. 4, line 2" across a page break."""
     where = SECTION_SEPARATOR.join(part for part in (document.title, section) if part)
+    # A Word file's extracted text has one paragraph per line.
+    unit = "paragraph" if document.format == "docx" else "line"
     if page is not None and page_end not in (None, page):
-        lines = f"p. {page}, line {start} – p. {page_end}, line {end}"
+        lines = f"p. {page}, {unit} {start} – p. {page_end}, {unit} {end}"
     else:
-        lines = f"line {start}" if start == end else f"lines {start}–{end}"
+        lines = f"{unit} {start}" if start == end else f"{unit}s {start}–{end}"
         if page is not None:
             lines = f"p. {page}, {lines}"
     return f"{where} — {document.path}, {lines}"

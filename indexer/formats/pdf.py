@@ -155,10 +155,13 @@ def _structure(pages: list[list[_Line]], fallback_title: str) -> Extracted:
     body_size = Counter({size: n for size, n in _size_weights(lines).items()}).most_common(1)[0][0]
     heading_sizes = sorted({ln.size for ln in lines if _is_heading(ln, body_size)}, reverse=True)
     levels = {size: level for level, size in enumerate(heading_sizes, start=1)}
+    # Where body lines start: a paragraph indented past it is a list item
+    # (a printed list's bullets are often drawn, not text).
+    body_left = Counter(round(ln.left) for ln in lines if ln.size == body_size).most_common(1)[0][0]
     out = TextBuilder("pdf")
     for page in pages:
         out.new_page()
-        _write_page(out, page, body_size, levels)
+        _write_page(out, page, body_size, body_left, levels)
         out.blank()
     extracted = out.finish(fallback_title)
     join_page_breaks(extracted.document, extracted.text)
@@ -177,7 +180,9 @@ def _is_heading(line: _Line, body_size: float) -> bool:
     return line.size >= body_size * _HEADING_RATIO and 0 < words <= _HEADING_WORDS
 
 
-def _write_page(out: TextBuilder, page: list[_Line], body_size: float, levels) -> None:
+def _write_page(
+    out: TextBuilder, page: list[_Line], body_size: float, body_left: float, levels
+) -> None:
     leading = _leading(page)
     right_margin = max((ln.right for ln in page), default=0.0)
     paragraph: list[tuple[int, int]] = []
@@ -215,7 +220,8 @@ def _write_page(out: TextBuilder, page: list[_Line], body_size: float, levels) -
         ):
             close()
         if not paragraph:
-            kind = "list_item" if bullet else "paragraph"
+            indented = line.left > body_left + line.height
+            kind = "list_item" if bullet or indented else "paragraph"
         paragraph.append(out.line(line.text.strip()))
         previous = line
     close()
@@ -237,10 +243,12 @@ def _breaks(above: _Line, below: _Line, leading: float, right_margin: float, ite
     gap = above.bottom - below.top
     if gap < -above.height:  # the text went up: a new column
         return True
+    if item and below.left < above.left - above.height:  # back out of a list
+        return True
     if gap > leading + 0.5 * above.height:
         return True
     if abs(above.size - below.size) > 0.5:
         return True
     ends_sentence = above.text.rstrip().endswith(_SENTENCE_END)
     short = above.right < right_margin - 3 * above.height
-    return ends_sentence and short and not item
+    return ends_sentence and short
