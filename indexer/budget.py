@@ -16,6 +16,7 @@ a corpus of thousands of small text files pays nothing.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import resource
@@ -90,7 +91,10 @@ def _collect(read_end: int, pid: int, deadline: float, budget: Budget) -> bytes:
     if not chunks:
         if os.WIFSIGNALED(status):
             name = signal.Signals(os.WTERMSIG(status)).name
-            raise OverBudget(f"the parser crashed ({name})")
+            # Allocation failures past RLIMIT_AS often end C code with SIGABRT.
+            raise OverBudget(
+                f"the parser crashed ({name}); its memory budget was {budget.memory_mb} MB"
+            )
         raise OverBudget(f"needed more than the memory budget of {budget.memory_mb} MB")
     return b"".join(chunks)
 
@@ -105,6 +109,7 @@ def _kill(pid: int) -> None:
 
 def _child(write_end: int, budget: Budget, function, args) -> None:
     code = 0
+    faulthandler.disable()  # a crash here is reported by the parent, not dumped
     try:
         # The limit counts from what the fork inherited: a parent that already
         # maps 2 GB still gives its child `memory_mb` to spend.
