@@ -121,15 +121,21 @@ def nothing_indexed(source_dir: Path, report: BuildReport) -> str:
     """Why a build that found no passage is refused (an empty index would
     answer every search with nothing, and look like a working one)."""
     found = []
+    unread = sum(report.unread.values())
+    if unread:
+        kinds = "a type" if unread == 1 else "types"
+        found.append(f"{_files(unread)} of {kinds} Kavosh does not read")
     if report.skipped:
-        found.append(f"{len(report.skipped)} could not be read")
-    if report.unread:
-        found.append(f"{sum(report.unread.values())} are of types Kavosh does not read")
+        found.append(f"{_files(len(report.skipped))} that could not be read")
     detail = f" ({'; '.join(found)})" if found else ""
     return (
         f"nothing to index: no file in {source_dir} yielded a passage{detail}; "
         "the previous index, if any, is kept"
     )
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file" + ("" if count == 1 else "s")
 
 
 def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:

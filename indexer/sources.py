@@ -96,7 +96,11 @@ class Unread:
 
     @property
     def extension(self) -> str:
-        return format_suffix(self.relative_path) or "(no extension)"
+        """`.png`; `.tar.gz` for a compressed file of a type not read."""
+        suffix = format_suffix(self.relative_path)
+        if suffix and self.relative_path.lower().endswith(".gz"):
+            suffix += ".gz"
+        return suffix or ".gz"
 
 
 def readable(name: str) -> bool:
