@@ -10,17 +10,6 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 
 CITATION = {
     "type": "object",
-    "required": [
-        "file",
-        "line_start",
-        "line_end",
-        "char_start",
-        "char_end",
-        "label",
-        "page",
-        "page_end",
-        "url",
-    ],
     "additionalProperties": False,
     "properties": {
         "file": {"type": "string", "description": "Path relative to the source folder."},
@@ -51,6 +40,7 @@ CITATION = {
         "url": {"type": "string", "description": "The source viewer at the cited lines."},
     },
 }
+CITATION["required"] = list(CITATION["properties"])  # every key, null where it does not apply
 PASSAGE = {
     "type": "object",
     "required": ["id", "title", "section", "speaker", "text", "citation"],
