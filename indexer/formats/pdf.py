@@ -31,8 +31,10 @@ from dataclasses import dataclass
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+from indexer.formats.lines import _ends_mid_sentence as ends_mid_sentence
 from indexer.formats.lines import _join_page_breaks as join_page_breaks
-from indexer.formats.paged import Extracted, TextBuilder
+from indexer.formats.lines import _starts_lower as starts_lower
+from indexer.formats.paged import Extracted, TextBuilder, page_of
 
 NO_TEXT_LAYER = "no text layer (scanned?)"
 ENCRYPTED = "encrypted"
@@ -165,7 +167,28 @@ def _structure(pages: list[list[_Line]], fallback_title: str) -> Extracted:
         out.blank()
     extracted = out.finish(fallback_title)
     join_page_breaks(extracted.document, extracted.text)
+    _join_list_items_across_pages(extracted)
     return extracted
+
+
+def _join_list_items_across_pages(extracted: Extracted) -> None:
+    """A list item cut by a page break, joined by the paragraphs' rule (it
+    stops mid-sentence, and the next page goes on in lower case)."""
+    text, pages, joined = extracted.text, extracted.pages, []
+    for block in extracted.document.blocks:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.kind == block.kind == "list_item"
+            and previous.section == block.section
+            and page_of(previous.end, pages) != page_of(block.start, pages)
+            and ends_mid_sentence(text[previous.start : previous.end])
+            and starts_lower(text[block.start : block.end])
+        ):
+            previous.spans.extend(block.spans)
+            continue
+        joined.append(block)
+    extracted.document.blocks = joined
 
 
 def _size_weights(lines: list[_Line]) -> Counter[float]:
