@@ -49,8 +49,9 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclu
     """Rebuild the index from the source folder.
 
     The new index is written beside the live one and switched in atomically,
-    so a running server keeps answering. Exits 0 when every file was indexed,
-    3 when some were skipped (listed with reasons), 1 on failure.
+    so a running server keeps answering. Exits 0 when every readable file was
+    indexed, 3 when some failed (listed with reasons; types Kavosh does not
+    read are only counted), 1 on failure or when no file yields a passage.
     """
     settings = load_settings(
         {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
