@@ -23,7 +23,6 @@ import errno
 import gzip
 import hashlib
 import os
-import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,23 @@ import pathspec
 
 from indexer.blocks import ParsedDocument
 from indexer.budget import Budget, OverBudget, ParseFailed, within_budget
+from indexer.filebytes import MAX_FILE_BYTES, Unreadable, decode, read_bytes, special_kind
+
+__all__ = [
+    "BINARY_SUFFIXES",
+    "DEFAULT_BUDGET",
+    "MAX_FILE_BYTES",
+    "TEXT_SUFFIXES",
+    "Skipped",
+    "SourceText",
+    "Unread",
+    "decode",
+    "discover",
+    "format_suffix",
+    "ignore_spec",
+    "read_source",
+    "readable",
+]
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".wiki", ".mediawiki", ".html", ".htm", ""}
 # Read through an extractor, in a child process within the parse budget.
@@ -50,9 +66,6 @@ SKIPPED_FOLDERS = {
 }
 IGNORE_FILE = ".kavoshignore"
 DEFAULT_BUDGET = Budget()
-# A file larger than this (after decompression) is skipped with a reason: one
-# huge file should not hold the whole corpus hostage.
-MAX_FILE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -200,17 +213,7 @@ def _kind(entry: os.DirEntry) -> str:
         if entry.is_symlink():
             os.stat(entry.path)  # raises ELOOP for a loop; FileNotFoundError if dangling
         return "gone"  # removed since the folder was listed
-    return _special_kind(mode)
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"
+    return special_kind(mode)
 
 
 def _link_problem(error: OSError) -> str:
@@ -235,14 +238,14 @@ def read_source(
     """
     relative = _relative(path, root)
     try:
-        raw = _read_bytes(path)
+        raw = read_bytes(path)
     except FileNotFoundError:
         return Skipped(relative, "file disappeared while indexing")
     except PermissionError:
         return Skipped(relative, "permission denied")
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         return Skipped(relative, f"unreadable: {error}")
-    except (_TooLarge, _NotRegular) as error:
+    except Unreadable as error:
         return Skipped(relative, str(error))
     if not raw.strip():
         return Skipped(relative, "empty file")
@@ -289,66 +292,6 @@ def _extractor(relative: str):
     from indexer.formats.word import extract_docx
 
     return extract_docx
-
-
-def decode(raw: bytes) -> tuple[str, str, tuple[str, ...]] | None:
-    """Decode bytes as UTF-8 (BOM or not), UTF-16 with a BOM, or cp1252.
-
-    Returns None for binary content. cp1252 is the fallback for legacy files
-    and is reported as a warning, since a few characters may be wrong.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "utf-16", ()
-        except UnicodeDecodeError:
-            return None
-    if b"\x00" in raw[:8192] or _control_ratio(raw[:8192]) > 0.05:
-        return None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8"), "utf-8", ()
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        return text, "cp1252", ("not valid UTF-8: read as cp1252",)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _NotRegular(Exception):
-    pass
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed for .gz, refusing more than MAX_FILE_BYTES.
-
-    The file is opened without blocking and read only if it is a regular
-    file: a FIFO put in a file's place after the folder was listed would
-    otherwise block the build (and its lock) in `open` for ever.
-    """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with open(descriptor, "rb", closefd=True) as stream:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise _NotRegular(f"not a regular file ({_special_kind(mode)})")
-        if path.name.lower().endswith(".gz"):
-            with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-                data = unzipped.read(MAX_FILE_BYTES + 1)
-        else:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        raise _TooLarge(f"too large: over {limit} MB of text")
-    return data
-
-
-def _control_ratio(sample: bytes) -> float:
-    if not sample:
-        return 0.0
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls / len(sample)
 
 
 def _inside(path: Path, root: Path) -> bool:
