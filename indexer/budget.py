@@ -20,6 +20,7 @@ so one file's leftovers never shrink the next file's allowance much.
 from __future__ import annotations
 
 import faulthandler
+import math
 import os
 import pickle
 import resource
@@ -94,7 +95,8 @@ class _Worker:
 
     def run(self, function, args, seconds: float) -> Any:
         try:
-            _send(self.jobs, pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL))
+            job = (function, args, seconds)
+            _send(self.jobs, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             payload = _receive(self.answers, time.monotonic() + seconds)
         except TimeoutError:
             self.stop()
@@ -164,6 +166,7 @@ def _serve(jobs: int, answers: int, memory_mb: int) -> None:
     """The worker's loop: run each job, answer, until the parent goes away."""
     faulthandler.disable()  # a crash here is reported by the parent, not dumped
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     code = 0
     try:
         # The limit counts from what the fork inherited: a parent that already
@@ -173,10 +176,14 @@ def _serve(jobs: int, answers: int, memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (base + budget, resource.RLIM_INFINITY))
         while True:
             try:
-                function, args = pickle.loads(_receive(jobs, None))
+                function, args, seconds = pickle.loads(_receive(jobs, None))
             except EOFError:
                 break
+            # A backstop for a parent killed mid-job (kill -9 of `kavosh
+            # index`): the alarm ends the worker soon after the deadline.
+            signal.alarm(math.ceil(seconds) + 2)
             answer = _answer(function, args)
+            signal.alarm(0)
             retire = _address_space() - base > budget // 4
             try:
                 data = pickle.dumps((*answer, retire), protocol=pickle.HIGHEST_PROTOCOL)
