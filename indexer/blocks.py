@@ -11,12 +11,13 @@ file, carries its text and a span that contains every one of its words.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
 @dataclass
 class Block:
-    kind: str  # paragraph | list_item | infobox | front_matter
+    kind: str  # paragraph | list_item | infobox | front_matter | table | code
     spans: list[tuple[int, int]]
     section: tuple[str, ...] = ()
     speaker: str | None = None
@@ -24,6 +25,11 @@ class Block:
     # True when a heading or a speaker label stands between this block and the
     # previous one: such blocks are never joined across a page break.
     after_break: bool = False
+    # A code block's language (the fence's info word, `.. code-block:: python`).
+    language: str | None = None
+    # How a run of this block's raw text becomes passage text, where the
+    # format's own parser must do it (Markdown inline syntax); None: by format.
+    clean: Callable[[str], str] | None = None
 
     @property
     def start(self) -> int:
@@ -44,6 +50,7 @@ class ParsedDocument:
     facts: dict[str, str] = field(default_factory=dict)
     # Metadata the format states outright (HTML <meta>, Markdown front matter).
     stated: dict[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
 
 class LineIndex:

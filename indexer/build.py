@@ -210,6 +210,10 @@ def passage_fields(document: Document, passage: Passage, position: int) -> dict:
     if passage.speaker:
         fields["speaker"] = passage.speaker
         fields["speaker_name"] = passage.speaker
+    if passage.language:
+        fields["language"] = passage.language
+    if document.tags:
+        fields["tags"] = ",".join(tag.replace(",", " ") for tag in document.tags)
     return fields
 
 

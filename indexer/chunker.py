@@ -28,6 +28,7 @@ class Chunk:
     text: str
     start: int
     end: int
+    language: str | None = None
 
 
 def chunk_blocks(
@@ -36,17 +37,46 @@ def chunk_blocks(
     chunks: list[Chunk] = []
     for group in _group_short(blocks, text):
         first = group[0]
+        if first.kind == "code":
+            chunks.extend(_split_code(first))
+            continue
         if first.text is not None:
             body = " ".join(block.text for block in group)
             chunks.extend(_split_text(first, body, group[-1].end, splitter))
             continue
         spans = [span for block in group for span in block.spans]
+        clean = first.clean or (lambda raw: clean_inline(raw, fmt))
         for run in _split_spans(spans, text, splitter):
-            cleaned = " ".join(clean_inline(text[a:b], fmt) for a, b in run)
-            cleaned = cleaned.strip()
+            cleaned = clean("\n".join(text[a:b] for a, b in run)).strip()
             if cleaned:
                 start, end = _trim(text, run[0][0], run[-1][1])
                 chunks.append(Chunk(first.kind, first.section, first.speaker, cleaned, start, end))
+    return chunks
+
+
+def _split_code(block: Block) -> list[Chunk]:
+    """Code keeps its lines verbatim; a long block is cut between lines into
+    runs of at most MAX_WORDS words, each citing exactly its own lines (the
+    block has one span per line of its text)."""
+    code_lines = block.text.split("\n")
+    runs: list[list[int]] = [[]]
+    words = 0
+    for number, line in enumerate(code_lines):
+        count = len(line.split())
+        if runs[-1] and words + count > MAX_WORDS:
+            runs.append([])
+            words = 0
+        runs[-1].append(number)
+        words += count
+    chunks = []
+    for run in runs:
+        kept = [n for n in run if code_lines[n].strip()]
+        if not kept:
+            continue
+        first, last = kept[0], kept[-1]
+        body = "\n".join(code_lines[first : last + 1])
+        start, end = block.spans[first][0], block.spans[last][1]
+        chunks.append(Chunk("code", block.section, None, body, start, end, block.language))
     return chunks
 
 

@@ -124,6 +124,7 @@ def documents_of(
             sha256=source.sha256,
             encoding=source.encoding,
             facts=dict(parsed.facts),
+            tags=parsed.tags,
         )
         chunks = chunk_blocks(parsed.blocks, source.text, fmt, splitter)
         yield document, _passages(document, chunks, lines, source.pages)
@@ -170,6 +171,7 @@ def _passages(
                 kind=chunk.kind,
                 text=chunk.text,
                 citation=citation,
+                language=chunk.language,
             )
         )
     return passages

@@ -59,10 +59,13 @@ class Document:
     sha256: str = ""
     encoding: str = "utf-8"
     facts: dict[str, str] = field(default_factory=dict)
+    # Front matter `tags:` (Markdown): a facet of every passage of the document.
+    tags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["scripts"] = list(self.scripts)
+        data["tags"] = list(self.tags)
         return data
 
 
@@ -78,6 +81,8 @@ class Passage:
     kind: str
     text: str
     citation: Citation
+    # The language of a `code` passage, as its fence or directive names it.
+    language: str | None = None
 
     @property
     def word_count(self) -> int:

@@ -6,13 +6,13 @@ the search core reads field names from here and nowhere else.
 from __future__ import annotations
 
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYSIS_VERSION, stemming_analyzer
 
 # Bumped with any change to fields or analysis: a generation built by another
 # version is refused by the reader and rebuilt by `kavosh index`.
-SCHEMA_VERSION = 2 * 100 + ANALYSIS_VERSION
+SCHEMA_VERSION = 3 * 100 + ANALYSIS_VERSION
 
 # Searchable text fields, as the search core weighs them (BM25F).
 TEXT_FIELDS = ("text", "title", "section", "speaker")
@@ -32,6 +32,10 @@ def build_schema() -> Schema:
         # Exact values for facets and filters, kept in columns for fast grouping.
         section_path=ID(sortable=True),
         speaker_name=ID(sortable=True),
+        # Front matter tags of the passage's document (comma-separated when
+        # written), for filtering and a Tags facet; a code passage's language.
+        tags=KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
+        language=ID(stored=True),
         # The passage's place in build order: a column only (the search core
         # maps passages to documents with it). A NUMERIC field would also
         # index every value for range queries nobody asks: 16% of all postings.

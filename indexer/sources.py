@@ -50,7 +50,8 @@ __all__ = [
     "readable",
 ]
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".wiki", ".mediawiki", ".html", ".htm", ""}
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst", ".rest", ".wiki", ".mediawiki"}
+TEXT_SUFFIXES |= {".html", ".htm", ""}
 # Read through an extractor, in a child process within the parse budget.
 BINARY_SUFFIXES = {".pdf", ".docx"}
 # Folders that hold tools' output rather than anyone's writing (hidden
@@ -123,10 +124,12 @@ def readable(name: str) -> bool:
 
 
 def format_suffix(name: str) -> str:
-    """`.md` for `notes.md` and for `notes.md.gz`."""
+    """`.md` for `notes.md` and for `notes.md.gz`; `.rst` for Sphinx's `page.rst.txt`."""
     name = name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
+    if name.endswith(".rst.txt"):
+        return ".rst"
     return os.path.splitext(name)[1]
 
 

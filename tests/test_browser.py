@@ -8,6 +8,7 @@ test fails, the server's output is added to its report (see conftest).
 
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +16,11 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
+from indexer.build import build_index
 from tests.conftest import ARTICLE, PROJECT
 from tests.live_server import LiveServer
+from tests.test_examples import LIGHTS as EXAMPLE_CORPUS
+from tests.test_examples import SEED_STRINGS
 
 pytestmark = pytest.mark.browser
 
@@ -54,9 +58,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, request):
     """A fresh page on the server; any console error or uncaught exception
-    (a CSP violation, a failed request, a script error) fails the test."""
+    (a CSP violation, a failed request, a script error) fails the test. The
+    page as the test left it is kept in test-artifacts/<test name>.png."""
     context = browser.new_context(
         base_url=server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
     )
@@ -65,6 +70,8 @@ def page(browser, server):
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
+    if page.url.startswith("http"):
+        screenshot(page, re.sub(r"\W+", "-", request.node.name).strip("-"))
     context.close()
     assert problems == [], f"the browser reported:\n{problems}"
 
@@ -288,22 +295,157 @@ class TestWithoutJavaScript:
             with page.expect_navigation():
                 page.locator(".hit .cite a").first.click()
             assert "Paraffin" in page.inner_text("li.cited")
+            screenshot(page, "without-javascript")
         finally:
             context.close()
 
 
+PHONE_WIDTHS = [360, 390]
+# Every kind of page: home, results, no results (one a single long word),
+# the source viewer (plain, cited, readable HTML, Persian) and error pages.
+PHONE_PAGES = {
+    "home": "/",
+    "results": "/?q=Mansoor+Hekmat",
+    "persian": "/?q=کتابخانه",
+    "no-results": "/?q=xylophonequartz+marmalade",
+    "no-results-long-word": "/?q=" + "supercalifragilisticexpialidocious" * 3,
+    "source": f"/source/{ARTICLE}",
+    "source-cited": f"/source/{ARTICLE}?lines=30-33&q=Hekmat",
+    "source-html": "/source/harbour.html?q=bollard",
+    "not-found": "/source/no-such-file.txt",
+    "bad-request": "/?q=a&page=0",
+}
+
+
+def phone(browser, server, width: int):
+    return browser.new_context(
+        base_url=server.url, viewport={"width": width, "height": 740}, is_mobile=True
+    )
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
 class TestPhone:
-    def test_readable_on_a_phone(self, browser, server):
-        context = browser.new_context(
-            base_url=server.url, viewport={"width": 360, "height": 740}, is_mobile=True
-        )
+    @pytest.mark.parametrize("width", PHONE_WIDTHS)
+    def test_nothing_scrolls_sideways(self, browser, server, width):
+        context = phone(browser, server, width)
         page = context.new_page()
         try:
-            for url in ["/", "/?q=Mansoor+Hekmat", f"/source/{ARTICLE}", "/?q=کتابخانه"]:
+            for name, url in PHONE_PAGES.items():
                 page.goto(url)
-                width = page.evaluate("document.documentElement.scrollWidth")
-                assert width <= 360, f"{url} scrolls sideways ({width}px)"
+                page.wait_for_load_state("load")
+                screenshot(page, f"phone-{width}-{name}")
+                scroll, inner = page.evaluate(
+                    "[document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                assert inner == width
+                assert scroll <= inner, f"{url} scrolls sideways ({scroll}px in {inner}px)"
                 size = page.eval_on_selector("body", "e => getComputedStyle(e).fontSize")
                 assert float(size.removesuffix("px")) >= 15
+        finally:
+            context.close()
+
+    def test_the_way_back_stays_in_view(self, browser, server):
+        context = phone(browser, server, 360)
+        page = context.new_page()
+        try:
+            page.goto(f"/source/{ARTICLE}?q=Hekmat")
+            page.wait_for_load_state("load")
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_function("window.scrollY > 500")
+            assert in_viewport(page, ".back a") == [True, True], "back and raw links on screen"
+            screenshot(page, "phone-source-scrolled")
+            with page.expect_navigation():
+                page.click(".back a")
+            assert query_of(page.url)["q"] == ["Hekmat"]
+        finally:
+            context.close()
+
+
+class TestSourceViewer:
+    def test_the_query_words_are_marked(self, page):
+        search_for(page, "foghorn")
+        with page.expect_navigation():
+            page.locator(".hit .cite a").first.click()
+        page.wait_for_load_state("load")
+        marks = page.locator("ol.source mark")
+        assert {text.lower() for text in marks.all_inner_texts()} == {"foghorn"}
+        assert marks.count() == 2
+        assert page.locator("li.cited mark").count() >= 1
+        screenshot(page, "source-marked")
+
+    def test_html_is_readable_text_with_the_raw_file_a_click_away(self, page):
+        page.goto("/source/harbour.html?q=bollard")
+        rows = page.locator("ol.readable li[data-lines] .code").all_inner_texts()
+        assert rows[0] == "The spring tide covered the lowest bollard by noon."
+        assert "<p>" not in page.inner_text("main")
+        screenshot(page, "source-readable-html")
+        with page.expect_navigation():
+            page.click("a.raw")
+        assert "<h2>Tides</h2>" in page.inner_text("body")
+
+
+# Another corpus: the example tests' lighthouse files, and a long log.
+LIGHTS = {
+    **EXAMPLE_CORPUS,
+    "logbook.txt": "\n".join(
+        f"Watch {n}: wind steady, lamp trimmed." if n != 450 else "Watch 450: a narwhal surfaced."
+        for n in range(1, 901)
+    )
+    + "\n",
+}
+
+
+@pytest.fixture(scope="module")
+def other_server(tmp_path_factory):
+    """A server over a corpus that is not the seeds."""
+    root = tmp_path_factory.mktemp("lights")
+    source_dir = root / "corpus"
+    source_dir.mkdir()
+    for name, text in LIGHTS.items():
+        (source_dir / name).write_text(text, "utf-8")
+    build_index(source_dir, root / "index")
+    with LiveServer(root / "index", source_dir, workers=1) as server:
+        yield server
+
+
+class TestAnotherCorpus:
+    def test_the_examples_come_from_it(self, browser, other_server):
+        context = browser.new_context(base_url=other_server.url)
+        page = context.new_page()
+        try:
+            page.goto("/")
+            examples = page.locator(".examples a").all_inner_texts()
+            screenshot(page, "home-another-corpus")
+            assert examples[:2] == ["Beacons of the Northern Coast", "Fresnel Lenses"]
+            text = " ".join(LIGHTS.values()).lower()
+            for example in examples:
+                assert all(word.lower() in text for word in example.split()), example
+                assert not any(seed.lower() in example.lower() for seed in SEED_STRINGS)
+            with page.expect_navigation():
+                page.locator(".examples a").nth(2).click()
+            assert page.locator(".hit").count() >= 1
+        finally:
+            context.close()
+
+    def test_a_long_file_pages_and_finds_a_line_outside_the_window(self, browser, other_server):
+        context = browser.new_context(base_url=other_server.url)
+        page = context.new_page()
+        try:
+            page.goto("/source/logbook.txt")
+            assert page.locator("ol.source > li").count() == 200
+            with page.expect_navigation():
+                page.click("nav.window a[rel=next] >> nth=0")
+            assert page.get_attribute("ol.source > li >> nth=0", "id") == "L201"
+            # An API citation URL names lines by fragment only: the page asks
+            # the server for the window that holds them.
+            page.goto("/source/logbook.txt#L450")
+            page.wait_for_function("document.querySelectorAll('li.cited').length > 0")
+            assert "narwhal" in page.inner_text("li.cited")
+            assert wait_until_in_view(page, "li.cited")
+            screenshot(page, "source-window")
         finally:
             context.close()

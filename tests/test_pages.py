@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from indexer.build import build_index
 from tests.conftest import PROJECT, make_app
 
 
@@ -194,6 +195,26 @@ class TestAccessibility:
     def test_line_numbers_are_labelled(self, client):
         link = soup_of(client.get("/source/lighthouse.md")).select_one("ol.source a.ln")
         assert link["aria-label"] == "line 1"
+
+
+class TestSharedTitles:
+    """Two files with one title (#12): the facet and the hits name their paths."""
+
+    def test_paths_beside_a_shared_title(self, settings_env, write_corpus, tmp_path):
+        source_dir = write_corpus(
+            {
+                "flask/config.md": "# Config\n\nFlask reads its settings from a pyfile.\n",
+                "click/config.md": "# Config\n\nClick reads its settings from a pyfile too.\n",
+                "tutorial.md": "# Tutorial\n\nThe tutorial never mentions that file.\n",
+            }
+        )
+        build_index(source_dir, tmp_path / "index")
+        client = make_app(source_dir, tmp_path / "index").test_client()
+        soup = soup_of(client.get("/?q=pyfile+tutorial"))
+        facets = {a.get_text() for a in soup.select("nav.facets a:not(.clear)")}
+        assert {"Config — flask/config.md", "Config — click/config.md", "Tutorial"} <= facets
+        titles = {h.get_text(" ", strip=True) for h in soup.select(".hit-title")}
+        assert {"Config click/config.md", "Config flask/config.md", "Tutorial"} <= titles
 
 
 class TestNoIndexPage:

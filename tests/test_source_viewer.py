@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from app.http.source_window import raw_content_type
 from indexer.build import build_index
 from tests.conftest import VIVID, make_app
 from tests.live_server import LiveServer
@@ -125,12 +126,75 @@ def server(corpus):
         yield server
 
 
+class TestRawFiles:
+    """`?raw=1` serves an indexed file itself, and nothing else."""
+
+    @pytest.mark.parametrize("url", TRAVERSALS)
+    def test_traversal_is_404(self, client, url):
+        response = client.get(url + "?raw=1")
+        assert response.status_code == 404, url
+        assert b"key under the mat" not in response.data
+
+    def test_a_file_not_indexed_is_404(self, client, corpus):
+        source_dir, _ = corpus
+        (source_dir / "later.txt").write_text("Added after the build.\n", "utf-8")
+        (source_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+        for name in ("later.txt", "photo.png"):
+            assert client.get(f"/source/{name}?raw=1").status_code == 404, name
+
+    def test_an_indexed_file_is_served_inline_as_itself(self, client, corpus):
+        source_dir, _ = corpus
+        with client.get("/source/fa/library.txt?raw=1") as response:
+            assert response.status_code == 200
+            assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+            assert response.headers["Content-Disposition"].startswith("inline")
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.data == (source_dir / "fa/library.txt").read_bytes()
+
+    def test_the_viewer_links_to_it(self, client):
+        soup = BeautifulSoup(client.get("/source/lighthouse.md").data, "html.parser")
+        assert soup.select_one("a.raw")["href"] == "/source/lighthouse.md?raw=1"
+
+    def test_a_compressed_file_is_served_compressed(self, settings_env, write_corpus, tmp_path):
+        source_dir = write_corpus({"notes.txt.gz": "Notes on the bollard and the tide.\n"})
+        build_index(source_dir, tmp_path / "index")
+        client = make_app(source_dir, tmp_path / "index").test_client()
+        with client.get("/source/notes.txt.gz?raw=1") as response:
+            assert response.mimetype == "application/gzip"
+            assert response.data == (source_dir / "notes.txt.gz").read_bytes()
+        assert "bollard" in main_text(client.get("/source/notes.txt.gz"))
+
+    @pytest.mark.parametrize(
+        ("name", "encoding", "expected"),
+        [
+            ("paper.pdf", None, "application/pdf"),
+            ("Report.PDF", None, "application/pdf"),
+            (
+                "letter.docx",
+                None,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            ("page.html", "utf-8", "text/plain; charset=utf-8"),
+            ("old.txt", "cp1252", "text/plain; charset=cp1252"),
+            ("train.txt.gz", "utf-8", "application/gzip"),
+        ],
+    )
+    def test_content_types(self, name, encoding, expected):
+        assert raw_content_type(name, encoding) == expected
+
+
 class TestOverRealHTTP:
     """gunicorn decodes the path itself; the same addresses must still be 404."""
 
     @pytest.mark.parametrize("url", [u for u in TRAVERSALS if u != "/source"])
     def test_traversal_is_404(self, server, url):
         status, headers, body = server.get(url)
+        assert status == 404, (url, headers.get("Location"), server.output())
+        assert b"key under the mat" not in body
+
+    @pytest.mark.parametrize("url", [u for u in TRAVERSALS if u != "/source"])
+    def test_raw_traversal_is_404(self, server, url):
+        status, headers, body = server.get(url + "?raw=1")
         assert status == 404, (url, headers.get("Location"), server.output())
         assert b"key under the mat" not in body
 

@@ -8,29 +8,19 @@ markup that reaches a page unescaped is the highlighter's `<mark>`, wrapped in
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from collections import Counter
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from app.http import source_view
 from app.http.params import search_params
 from app.http.searcher import get_service
-from app.search import source_url
+from app.search.examples import choose_examples
 from indexer.errors import KavoshError, NoIndexError, QueryError
-from indexer.sources import SourceText, read_source
 
 blueprint = Blueprint("web", __name__)
-
-EXAMPLES = (
-    "who founded the Worker-communist Party of Iran",
-    "when did Mansoor Hekmat die",
-    '"Neither Shah nor Mullah"',
-    "Koroosh Modaressi",
-    "حزب کمونیست کارگری",
-    "speaker:Milad women workers",
-)
 
 
 @blueprint.app_template_filter("highlighted")
@@ -48,6 +38,7 @@ def search_page():
     try:
         params = search_params(request.args)
         results = service.search(**params)
+        documents = service.documents()
     except QueryError as error:
         return render_template(
             "search.html", query=request.args.get("q", ""), error=error.message, results=None
@@ -62,7 +53,8 @@ def search_page():
         params=params,
         results=results,
         json_url=url_for("api.search", **_args()),
-        source_labels=_source_labels(service.documents()),
+        source_labels=_source_labels(documents),
+        shared_titles=_shared_titles(documents),
         page_url=_page_url,
         filter_url=_filter_url,
         error=None,
@@ -76,16 +68,44 @@ def _home(service):
     except KavoshError as failure:
         documents, error = [], failure.message
     status = 503 if error else 200
-    return render_template("home.html", documents=documents, examples=EXAMPLES, error=error), status
+    examples = _examples(service, documents) if documents else []
+    return render_template("home.html", documents=documents, examples=examples, error=error), status
+
+
+def _examples(service, documents: list[dict]) -> list[str]:
+    """The corpus's own examples, chosen once per generation."""
+    generation = service.manifest().get("generation", "")
+    cached = current_app.extensions.get("kavosh.examples")
+    if cached is None or cached[0] != generation:
+        frequency = source_view.live(service).vocabulary.frequency
+        cached = current_app.extensions["kavosh.examples"] = (
+            generation,
+            choose_examples(documents, frequency),
+        )
+    return cached[1]
 
 
 def _source_labels(documents: list[dict]) -> dict[str, str]:
-    """A reader-friendly name per source file: its document's title, or the file
-    name where a file holds several documents."""
+    """A reader-friendly name per source file: its document's title; the file
+    name where a file holds several documents; and the title with the path
+    where files share a title (two `Config` pages, two `package.json`)."""
     titles: dict[str, set[str]] = {}
     for document in documents:
         titles.setdefault(document["path"], set()).add(document["title"])
-    return {path: next(iter(t)) if len(t) == 1 else path for path, t in titles.items()}
+    labels = {path: next(iter(t)) if len(t) == 1 else path for path, t in titles.items()}
+    shared = Counter(labels.values())
+    return {
+        path: label if shared[label] == 1 or label == path else f"{label} — {path}"
+        for path, label in labels.items()
+    }
+
+
+def _shared_titles(documents: list[dict]) -> set[str]:
+    """Titles that more than one file has: a hit with one names its file."""
+    files: dict[str, set[str]] = {}
+    for document in documents:
+        files.setdefault(document["title"], set()).add(document["path"])
+    return {title for title, paths in files.items() if len(paths) > 1}
 
 
 def _args() -> dict:
@@ -112,52 +132,14 @@ def _filter_url(name: str, value: str | None) -> str:
 # "/source/etc/passwd" that a reader (or a scanner) would follow.
 @blueprint.get("/source/<path:file>", merge_slashes=False)
 def source(file: str):
-    """A corpus file with numbered, linkable lines; cited lines highlighted."""
-    service = get_service()
-    documents = service.documents()
-    paths = {d["path"] for d in documents}
-    if file not in paths:
-        abort(404, f"{file!r} is not a file of the indexed corpus")
-    text = _read_corpus_file(service.manifest()["source_dir"], file)
-    lines = text.split("\n")
-    cited = _cited_lines(service, file, len(lines))
-    titles = [d["title"] for d in documents if d["path"] == file]
-    return render_template(
-        "source.html",
-        file=file,
-        lines=lines,
-        cited=cited,
-        title=titles[0] if titles else file,
-        raw_url=source_url(file),
-        query=request.args.get("q", ""),
-    )
+    """A corpus file, a window at a time; `?raw=1` serves the file itself."""
+    return source_view.show(get_service(), file)
 
 
-def _read_corpus_file(source_dir: str, file: str) -> str:
-    root = Path(source_dir).resolve()
-    path = Path(os.path.realpath(root / file))
-    if not path.is_relative_to(root) or not path.is_file():
-        abort(404, f"{file!r} is not inside the source folder")
-    decoded = read_source(path, root)
-    if not isinstance(decoded, SourceText):
-        abort(404, f"{file!r} can no longer be read: {decoded.reason}")
-    return decoded.text
-
-
-def _cited_lines(service, file: str, line_count: int) -> range:
-    """Lines named by ?passage=<id> or ?lines=A-B, else none."""
-    passage_id = request.args.get("passage")
-    if passage_id:
-        hit = service.passage(passage_id)
-        if hit is not None and hit.citation.file == file:
-            return range(hit.citation.line_start, hit.citation.line_end + 1)
-    spec = request.args.get("lines", "")
-    start, _, end = spec.partition("-")
-    if start.isdigit():
-        first = int(start)
-        last = int(end) if end.isdigit() else first
-        return range(max(1, first), min(line_count, max(first, last)) + 1)
-    return range(0)
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Pages name their icon; a raw file shown by the browser asks here."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @blueprint.get("/opensearch.xml")

@@ -39,14 +39,28 @@
     marked.forEach(function (line) { line.classList.remove("cited"); });
     marked = [];
     var match = /^#L(\d+)(?:-L?(\d+))?$/.exec(window.location.hash);
-    if (!match) return;
+    var source = document.querySelector("ol.source");
+    if (!match || !source) return;
     var first = parseInt(match[1], 10), last = parseInt(match[2] || match[1], 10);
-    for (var n = first; n <= last && n - first < 5000; n++) {
-      var line = document.getElementById("L" + n);
-      if (!line) break;
-      if (!line.classList.contains("cited")) marked.push(line);
-      line.classList.add("cited");
+    if (source.dataset.lines) {
+      // A window of a longer file: lines outside it are asked of the server.
+      var shown = source.dataset.lines.split("-").map(Number);
+      if ((first < shown[0] || first > shown[1]) && first <= Number(source.dataset.total)) {
+        var params = new URLSearchParams(window.location.search);
+        params.delete("at");
+        params.set("lines", first + "-" + last);
+        window.location.replace("?" + params.toString() + window.location.hash);
+        return;
+      }
     }
+    source.querySelectorAll("li[data-lines], li[id^=L]").forEach(function (line) {
+      var span = (line.dataset.lines || line.id.slice(1)).split("-").map(Number);
+      var end = span.length > 1 ? span[1] : span[0];
+      if (span[0] <= last && end >= first && !line.classList.contains("heading")) {
+        if (!line.classList.contains("cited")) marked.push(line);
+        line.classList.add("cited");
+      }
+    });
   }
 
   // Bring a range of lines into view: centred when it fits the window, else

@@ -1,5 +1,6 @@
-"""Parsing HTML with BeautifulSoup: the title, h1–h6 as sections, paragraphs
-and list items as blocks; script, style, nav and other non-content is dropped.
+"""Parsing HTML with BeautifulSoup: the title (the first <h1>, else <title>),
+h1–h6 as sections, paragraphs and list items as blocks; script, style, nav and
+other non-content is dropped.
 
 The visible text of an element is not a substring of the file (tags and
 entities sit in between), so each block carries its text, and its span runs
@@ -16,7 +17,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, T
 
 from indexer.blocks import Block, LineIndex, ParsedDocument
 
-_DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "head")
+_DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "head", "title")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that stand on their own lines; every other tag is inline.
 _BLOCKS = (
@@ -47,15 +48,19 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(text, "html.parser")
     document = ParsedDocument(title="", format="html", stated=_stated_metadata(soup))
-    if soup.title and soup.title.string:
-        document.title = _text_of(soup.title)
+    page_title = _text_of(soup.title) if soup.title and soup.title.string else ""
     for element in soup.find_all(_DROPPED):
         element.decompose()
+    # The first top-level heading names the page, then <title> (which often
+    # carries the site's name too), then the first heading of any level.
+    first_h1 = next((h for h in soup.find_all("h1") if _text_of(h)), None)
+    document.title = _text_of(first_h1) if first_h1 is not None else page_title
     sections: list[tuple[int, str]] = []
+    in_headings = _inside_headings(soup)
     for element in soup.find_all(True):
         if element.name in _HEADINGS:
             name = _text_of(element)
-            if not name:
+            if not name or element is first_h1:
                 continue
             level = _HEADINGS[element.name]
             if not document.title:
@@ -67,7 +72,7 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
                 sections.pop()
             sections.append((level, name))
             continue
-        if element.name not in _BLOCKS or _inside_heading(element):
+        if element.name not in _BLOCKS or id(element) in in_headings:
             continue
         own = _own_text(element)
         if not own:
@@ -81,6 +86,16 @@ def parse_html(text: str, lines: LineIndex) -> list[ParsedDocument]:
     if own:
         document.blocks.insert(0, Block("paragraph", [_span(soup, own, text, lines)], text=own))
     return [document]
+
+
+def text_of_fragment(fragment: str) -> str:
+    """The visible text of an HTML fragment (a raw HTML block in Markdown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(fragment, "html.parser")
+    for element in soup.find_all(_DROPPED):
+        element.decompose()
+    return _text_of(soup)
 
 
 def _text_of(element: Tag) -> str:
@@ -119,8 +134,11 @@ def _inline_text(element: Tag) -> str:
     return "".join(parts)
 
 
-def _inside_heading(element: Tag) -> bool:
-    return any(parent.name in _HEADINGS for parent in element.parents)
+def _inside_headings(soup: BeautifulSoup) -> set[int]:
+    """Ids of the elements inside a heading, found from the headings down:
+    asking each element for its parents costs the depth of the tree each
+    time, minutes for a page of 100,000 nested <div>s."""
+    return {id(inner) for heading in soup.find_all(_HEADINGS) for inner in heading.descendants}
 
 
 def _span(element: Tag, own: str, text: str, lines: LineIndex) -> tuple[int, int]:

@@ -1,11 +1,14 @@
-"""Parsing line-oriented formats: plain text, Markdown, MediaWiki-style text and
-tokenized WikiText.
+"""Parsing line-oriented formats: plain text, MediaWiki-style text and
+tokenized WikiText (Markdown has its own parser, `markdown.py`, and shares the
+speaker labels, front matter and page-break repair defined here).
 
 They share one scanner: blank lines end paragraphs, heading lines set the
 section path, list items stand alone, and interview speaker labels
 (`**Name:**`, `*Name: question*`) set who is speaking. What differs per format
 is only how a heading looks and whether an infobox (`- Key: Value` lines) or
-several articles per file can occur.
+several articles per file can occur. In plain text a heading is a line
+underlined with `===` or `---`; a `# …` line is a comment or a shell prompt,
+never a heading.
 """
 
 from __future__ import annotations
@@ -19,27 +22,27 @@ from indexer.formats.markup import clean_inline
 _HEADINGS = {
     "wiki": re.compile(r"^(=+)\s*([^=].*?)\s*=+\s*$"),
     "wikitext": re.compile(r"^ ?((?:= )+)([^=].*?) (?:= ?)+$"),
-    "markdown": re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$"),
-    "plain": re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$"),
 }
+# A plain-text heading's underline: `Title` over `=====` (level 1) or `-----`.
+_UNDERLINE = re.compile(r"^(?:={3,}|-{3,})\s*$")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 _INFOBOX_LINE = re.compile(r"^\s*-\s+[A-Z][\w ]{0,40}?:\s+\S")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}"
 # `**Name:**` alone on a line: the following paragraphs are Name's.
-_LABEL_LINE = re.compile(rf"^\s*[*_]{{1,2}}({_NAME}):[*_]{{1,2}}\s*$")
+LABEL_LINE = re.compile(rf"^\s*[*_]{{1,2}}({_NAME}):[*_]{{1,2}}\s*$")
 # `*Name: the question…*`: this paragraph is Name's.
-_LABEL_INLINE = re.compile(rf"^\s*[*_]{{0,2}}({_NAME}):[*_]{{0,2}}\s+(?=\S)")
+LABEL_INLINE = re.compile(rf"^\s*[*_]{{0,2}}({_NAME}):[*_]{{0,2}}\s+(?=\S)")
 # `**Note:**` and similar one-word labels end a speaker's turn.
-_OTHER_LABEL = re.compile(r"^\s*[*_]{1,2}[A-Z][\w ]{0,20}:[*_]{1,2}\s*$")
+OTHER_LABEL = re.compile(r"^\s*[*_]{1,2}[A-Z][\w ]{0,20}:[*_]{1,2}\s*$")
 _SENTENCE_END = tuple(".!?:;\"'”’)]»…")
 _SHORT_WORDS = 15
 
 
 def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
     """Split `text` into documents of blocks (see the module docstring)."""
-    speakers = _speakers(text) if fmt in ("markdown", "plain") else set()
-    heading = _HEADINGS[fmt]
+    speakers = speakers_of(text) if fmt in ("markdown", "plain") else set()
+    heading = _HEADINGS.get(fmt)
     documents: list[ParsedDocument] = []
     document = ParsedDocument(title="", format=fmt)
     sections: list[tuple[int, str]] = []
@@ -60,8 +63,16 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
             add("paragraph", [(paragraph[0][0], paragraph[-1][1])], state["speaker"])
             paragraph.clear()
 
-    for start, end, line in lines.lines(text):
+    numbered = list(lines.lines(text))
+    underlined = _underlined_headings(numbered) if fmt == "plain" else {}
+    for number, (start, end, line) in enumerate(numbered):
         stripped = line.strip()
+        if number in underlined or number - 1 in underlined:
+            flush()
+            if number in underlined:
+                _open_section(document, sections, underlined[number], stripped)
+                state.update(speaker=None, infobox=None, **{"break": True})
+            continue
         if _FENCE.match(line):
             state["fenced"] = not state["fenced"]
             paragraph.append((start, end)) if state["fenced"] else flush()
@@ -72,7 +83,7 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
         if not stripped:
             flush()
             continue
-        match = heading.match(line)
+        match = heading.match(line) if heading else None
         if match:
             flush()
             level = match.group(1).count("=") or match.group(1).count("#")
@@ -84,12 +95,7 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
             # Only a top-level heading names the document: MediaWiki source and
             # many Markdown files start at `==Status==` / `## Usage`, which are
             # sections (the title then falls back to the file name).
-            if not document.title and level == 1:
-                document.title = name
-            else:
-                while sections and sections[-1][0] >= level:
-                    sections.pop()
-                sections.append((level, name))
+            _open_section(document, sections, level, name)
             state.update(speaker=None, infobox=None, **{"break": True})
             continue
         fact = _INFOBOX_LINE.match(line) if fmt == "wiki" else None
@@ -104,13 +110,13 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
             infobox.text += ("; " if infobox.text else "") + f"{key}: {value}"
             document.facts[key] = value
             continue
-        if speakers and (_LABEL_LINE.match(line) or _OTHER_LABEL.match(line)):
+        if speakers and (LABEL_LINE.match(line) or OTHER_LABEL.match(line)):
             flush()
-            label = _LABEL_LINE.match(line)
+            label = LABEL_LINE.match(line)
             state.update(speaker=label.group(1) if label and label.group(1) in speakers else None)
             state["break"] = True
             continue
-        inline = _LABEL_INLINE.match(line) if speakers else None
+        inline = LABEL_INLINE.match(line) if speakers else None
         if inline and inline.group(1) in speakers:
             flush()
             state["speaker"] = inline.group(1)
@@ -125,8 +131,30 @@ def parse_lines(text: str, fmt: str, lines: LineIndex) -> list[ParsedDocument]:
     flush()
     documents.append(document)
     for parsed in documents:
-        _finish(parsed, text)
+        finish(parsed, text)
     return [d for d in documents if d.blocks or d.title]
+
+
+def _open_section(document: ParsedDocument, sections: list, level: int, name: str) -> None:
+    """A top-level heading names the document if nothing has yet; any other
+    heading opens a section at its level."""
+    if not document.title and level == 1:
+        document.title = name
+        return
+    while sections and sections[-1][0] >= level:
+        sections.pop()
+    sections.append((level, name))
+
+
+def _underlined_headings(numbered: list[tuple[int, int, str]]) -> dict[int, int]:
+    """{line number: level} of text lines underlined with `===` or `---`."""
+    found: dict[int, int] = {}
+    for number in range(len(numbered) - 1):
+        line, underline = numbered[number][2].strip(), numbered[number + 1][2].strip()
+        previous = numbered[number - 1][2].strip() if number else ""
+        if line and not previous and _UNDERLINE.match(underline) and number - 1 not in found:
+            found[number] = 1 if underline.startswith("=") else 2
+    return found
 
 
 def _in_infobox_zone(document: ParsedDocument, sections: list, infobox: Block | None) -> bool:
@@ -138,17 +166,17 @@ def _in_infobox_zone(document: ParsedDocument, sections: list, infobox: Block | 
     return not sections and paragraphs <= 2 and all(b.kind == "paragraph" for b in blocks)
 
 
-def _speakers(text: str) -> set[str]:
+def speakers_of(text: str) -> set[str]:
     """Names used as speaker labels at least twice: one label is no interview."""
     counts: Counter[str] = Counter()
     for line in text.splitlines():
-        match = _LABEL_LINE.match(line) or _LABEL_INLINE.match(line)
+        match = LABEL_LINE.match(line) or LABEL_INLINE.match(line)
         if match:
             counts[match.group(1)] += 1
     return {name for name, count in counts.items() if count >= 2}
 
 
-def _finish(document: ParsedDocument, text: str) -> None:
+def finish(document: ParsedDocument, text: str) -> None:
     """Mark front matter and repair page breaks."""
     _mark_front_matter(document, text)
     _join_page_breaks(document, text)
