@@ -47,6 +47,11 @@ _SENTENCE_END = tuple(".!?:;\"'”’)]»…")
 _DIGITS = re.compile(r"\d+")
 # PDFium's mark for a hyphen it found at a line end and joined across.
 _SOFT_HYPHEN = "\ufffe"
+# Hyphens a typesetter adds where it breaks a word: Chromium prints a broken
+# soft hyphen as U+2010; U+00AD itself is invisible wherever it stands. A
+# plain "-" at a line end may be a compound's ("built-in"), so it is kept.
+_BREAK_HYPHENS = ("\u2010", "\u00ad")
+_WORD_START = re.compile(r"^\s*([a-zà-ÿ][\w’']*[,.;:!?)]*)\s*")
 
 
 @dataclass
@@ -99,10 +104,25 @@ def _page_lines(page) -> list[_Line]:
             if line is not None:
                 lines.append(line)
             start = match.end()
-        return lines
+        return _join_hyphenated(lines)
     finally:
         textpage.close()
         page.close()
+
+
+def _join_hyphenated(lines: list[_Line]) -> list[_Line]:
+    """A word broken at a line end with a typesetter's hyphen is made whole
+    on the first line ("unpredic‐" / "table" becomes "unpredictable")."""
+    for above, below in zip(lines, lines[1:], strict=False):
+        if not above.text.endswith(_BREAK_HYPHENS):
+            continue
+        match = _WORD_START.match(below.text)
+        if match and match.end() < len(below.text):
+            above.text = above.text[:-1] + match.group(1)
+            below.text = below.text[match.end() :]
+    for line in lines:
+        line.text = line.text.replace("\u00ad", "")
+    return lines
 
 
 def _line(textpage, text: str, start: int, end: int) -> _Line | None:

@@ -13,7 +13,8 @@ whose list of parameter types is set as a table). reST markup was removed
 
 - `why-click.pdf`: Chromium's print of the page, several pages, with
   Chromium's running header (date, title) and footer (address, page n/N),
-  and a paragraph that a page break cuts mid-sentence.
+  a paragraph that a page break cuts mid-sentence, and long words that may
+  break at a line end with a hyphen (soft hyphens in the HTML).
 - `scanned.pdf`: one page that is only an image of text (no text layer).
 - `encrypted.pdf`: `why-click.pdf` locked with the user password "kavosh".
 - `parameters.docx`: headings (Heading 1, 2), paragraphs, a bulleted list
@@ -23,6 +24,7 @@ whose list of parameter types is set as a table). reST markup was removed
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 import tempfile
@@ -308,10 +310,24 @@ PARAMETERS = [
 
 PAGE_STYLE = """
 @page { size: A5; margin: 18mm 16mm; }
-body { font-family: "DejaVu Serif", serif; font-size: 11pt; line-height: 1.45; }
+body { font-family: "DejaVu Serif", serif; font-size: 11pt; line-height: 1.5; }
 h1 { font-size: 20pt; } h2 { font-size: 14pt; margin-top: 1.2em; }
 p, li { text-align: left; }
 """
+
+
+LONG_WORD = re.compile(r"\b[a-z]{11,}\b")
+
+
+def hyphenable(text: str) -> str:
+    """Escaped text whose long words may break at a line end with a hyphen
+    (a soft hyphen after every fourth letter), as a typesetter hyphenates."""
+
+    def soft(match: re.Match) -> str:
+        word = match.group(0)
+        return "&shy;".join(word[i : i + 4] for i in range(0, len(word), 4))
+
+    return LONG_WORD.sub(soft, html.escape(text))
 
 
 def page_html(blocks) -> str:
@@ -321,9 +337,9 @@ def page_html(blocks) -> str:
         if kind in ("h1", "h2"):
             parts.append(f"<{kind}>{html.escape(content)}</{kind}>")
         elif kind == "p":
-            parts.append(f"<p>{html.escape(content)}</p>")
+            parts.append(f"<p>{hyphenable(content)}</p>")
         elif kind == "ul":
-            items = "".join(f"<li>{html.escape(item)}</li>" for item in content)
+            items = "".join(f"<li>{hyphenable(item)}</li>" for item in content)
             parts.append(f"<ul>{items}</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
