@@ -24,10 +24,11 @@ from indexer.models import SECTION_SEPARATOR, Citation, Document, Passage
 from indexer.sentences import TRAINING_CHARS, SentenceSplitter
 from indexer.sources import DEFAULT_BUDGET, Skipped, SourceText, Unread, discover, read_source
 
-# Formats whose parser can be made slow by its input (deep nesting): parsed
-# in a child process within the budget. Line formats parse in linear time,
-# in this process, so a corpus of many small text files pays no fork.
-BUDGETED_FORMATS = {"html"}
+# Formats whose parser can be made slow by its input (deep nesting, docutils'
+# nested structures): parsed in the budget's worker process. Markdown and
+# the line formats parse in linear time here, so a corpus of many small text
+# files pays no round trip to the worker.
+BUDGETED_FORMATS = {"html", "rst"}
 
 
 @dataclass
