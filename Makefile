@@ -13,6 +13,7 @@ run: $(VENV)/.run index
 test: $(VENV)/.test browser index
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # Build the index only when there is none (`kavosh index` rebuilds on demand).
@@ -23,6 +24,7 @@ index: $(VENV)/.run
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.test
 	$(BIN)/python -m bench

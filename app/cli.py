@@ -15,14 +15,13 @@ from pathlib import Path
 
 import click
 
-from app.search import Results
-from app.search.backend import backend_name, open_backend, typesense_nodes
+from app.search import Results, SearchRequest, open_search
+from app.search.backend import backend_name, typesense_nodes
 from app.settings import load_settings
 from indexer.budget import Budget
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
 from indexer.generations import GenerationStore
-from indexer.schema import SCHEMA_VERSION
 
 # Exit status of `kavosh index` when the index was built but files were skipped.
 EXIT_SKIPPED = 3
@@ -63,7 +62,7 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclu
         raise click.ClickException(error.message) from error
     store = GenerationStore(settings["INDEX_DIR"])
     if if_missing and store.exists():
-        if _built_by_this_version(store):
+        if store.usable():
             click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
             return
         click.echo("The index was built by another version of Kavosh: rebuilding it.", err=True)
@@ -123,8 +122,7 @@ def search_command(
     """
     settings = load_settings({"INDEX_DIR": index_dir})
     try:
-        service = open_backend(settings)
-        results = service.search(
+        wanted = SearchRequest(
             query,
             sources=sources,
             section=section,
@@ -133,13 +131,24 @@ def search_command(
             per_page=per_page,
             group="document" if by_document else None,
         )
+        results = open_search(settings).search(wanted)
     except KavoshError as error:
         raise click.ClickException(error.message) from error
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_api_shape(results, settings), ensure_ascii=False, indent=2))
     else:
         unit = "documents" if by_document else "passages"
         click.echo(render_results(results, color=sys.stdout.isatty(), unit=unit))
+
+
+def _api_shape(results: Results, settings: dict) -> dict:
+    """What `/api/search` returns for `results`, citation addresses included
+    (the web app's router builds them)."""
+    from app import create_app
+    from app.http.links import citation_url
+
+    with create_app(settings).test_request_context():
+        return results.to_dict(citation_url)
 
 
 def render_results(results: Results, color: bool, unit: str = "passages") -> str:
@@ -179,8 +188,7 @@ def serve_command(host, port, workers) -> None:
     """
     settings = load_settings()
     store = GenerationStore(settings["INDEX_DIR"])
-    usable = store.exists() and _built_by_this_version(store)
-    if backend_name(settings) == "whoosh" and not usable:
+    if backend_name(settings) == "whoosh" and not store.usable():
         click.echo("No index of this version yet: building it first.", err=True)
         try:
             report = build_index(
@@ -216,31 +224,18 @@ def serve_command(host, port, workers) -> None:
     os.execv(sys.executable, command)
 
 
-def _built_by_this_version(store: GenerationStore) -> bool:
-    """Whether the live generation's manifest says this schema version (an
-    older index is rebuilt by `--if-missing`, so `make run` after an upgrade
-    serves rather than refuses)."""
-    try:
-        return store.manifest().get("schema_version") == SCHEMA_VERSION
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def _push(settings: dict, if_missing: bool, strict: bool) -> None:
     """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
-    from app.search.backend import synonym_groups
-    from indexer.typesense_client import TypesenseClient
-    from indexer.typesense_push import push_index
-    from indexer.typesense_schema import DEFAULT_ALIAS
+    from app.search.synonyms import load_groups
+    from indexer.typesense.client import TypesenseClient
+    from indexer.typesense.push import live_collection, push_index
+    from indexer.typesense.schema import DEFAULT_ALIAS
 
     nodes = typesense_nodes(settings)
     client = TypesenseClient(nodes, settings["TYPESENSE_API_KEY"])
     where = f"the Typesense alias {DEFAULT_ALIAS!r} on {', '.join(nodes)}"
     if if_missing:
-        try:
-            live = client.get(f"/aliases/{DEFAULT_ALIAS}")["collection_name"]
-        except Exception:  # no alias yet (or no cluster: the push will say so)
-            live = None
+        live = live_collection(client, DEFAULT_ALIAS)
         if live:
             client.close()
             click.echo(f"Index present in {where} ({live}).")
@@ -250,7 +245,7 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
         report = push_index(
             settings["SOURCE_DIR"],
             client,
-            synonym_groups=synonym_groups(settings["SYNONYMS_FILE"]),
+            synonym_groups=load_groups(settings["SYNONYMS_FILE"]),
             progress=progress,
             strict=strict,
         )

@@ -87,7 +87,7 @@ def _instance_config() -> dict[str, Any]:
     if not path.is_file():
         return {}
     namespace: dict[str, Any] = {"__file__": str(path)}
-    exec(compile(path.read_text("utf-8"), str(path), "exec"), namespace)  # noqa: S102
+    exec(compile(path.read_text("utf-8"), str(path), "exec"), namespace)
     return {key: value for key, value in namespace.items() if key.isupper()}
 
 

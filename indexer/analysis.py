@@ -2,7 +2,7 @@
 query time.
 
 A word goes through four steps, each a small Whoosh filter so the chain reads
-as one line (`TOKENIZER | FoldFilter() | CompoundSplitFilter() | StemFilter()`):
+as one line (`RegexTokenizer(WORD_PATTERN) | FoldFilter() | CompoundSplitFilter() | StemFilter()`):
 
 1. `WORD_PATTERN` finds words in the *original* text, so offsets from the same
    pattern can mark the original in highlights. Hyphens, apostrophes, dots and
@@ -174,9 +174,6 @@ class StemFilter(Filter):
                 yield token
 
 
-TOKENIZER = RegexTokenizer(WORD_PATTERN)
-
-
 def stemming_analyzer(exact_forms: bool = True):
     """The chain for full-text fields (built fresh: analyzers hold state).
 
@@ -195,8 +192,3 @@ def stemming_analyzer(exact_forms: bool = True):
 def words(text: str) -> list[str]:
     """The folded words of `text`, compounds kept whole (for vocabularies)."""
     return [fold(m.group()) for m in WORD_PATTERN.finditer(text)]
-
-
-def analyze(text: str) -> list[str]:
-    """The index terms of `text`, in order: exactly what the index holds."""
-    return [token.text for token in stemming_analyzer()(text)]

@@ -1,13 +1,16 @@
 """Every error Kavosh reports to a person or a client, in one place.
 
-    KavoshError                  base: `message` says what went wrong and how to fix it
-    ├── IndexError_              the index cannot serve
-    │   ├── NoIndexError         no generation has been built yet       (HTTP 503)
-    │   ├── IndexLockedError     another build holds the lock too long
-    │   └── IndexCorruptError    the live generation cannot be opened    (HTTP 503)
-    ├── BuildError               a rebuild failed; the previous generation still serves
-    ├── SourceError              the source folder is missing or unreadable
-    └── QueryError               a client's query or parameters are out of bounds (HTTP 400)
+    KavoshError                     base: `message` says what went wrong and how to fix it
+    ├── IndexUnavailableError       the index cannot serve                 (HTTP 503)
+    │   ├── NoIndexError            no generation has been built yet
+    │   ├── IndexLockedError        another build holds the lock too long
+    │   └── IndexCorruptError       the live generation cannot be opened
+    ├── BuildError                  a rebuild failed; the previous generation still serves
+    ├── SourceError                 the source folder is missing or unreadable
+    └── app.search.QueryError       a client's query or parameters are out of bounds (HTTP 400)
+
+`QueryError` belongs to the search core (`app.search.errors`): the indexer
+never sees a query.
 
 Each carries a short machine-readable `code`; the API, the page and the CLI
 show the same `message` in their own shape.
@@ -26,11 +29,11 @@ class KavoshError(Exception):
         self.message = message
 
 
-class IndexError_(KavoshError):  # noqa: N801 - the builtin IndexError is something else
+class IndexUnavailableError(KavoshError):
     code = "index_unavailable"
 
 
-class NoIndexError(IndexError_):
+class NoIndexError(IndexUnavailableError):
     code = "no_index"
 
     def __init__(self, root: Path, detail: str = "no index has been built"):
@@ -38,7 +41,7 @@ class NoIndexError(IndexError_):
         self.root = root
 
 
-class IndexLockedError(IndexError_):
+class IndexLockedError(IndexUnavailableError):
     code = "index_locked"
 
     def __init__(self, root: Path, timeout: float):
@@ -48,7 +51,7 @@ class IndexLockedError(IndexError_):
         )
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexUnavailableError):
     code = "index_corrupt"
 
 
@@ -58,12 +61,3 @@ class BuildError(KavoshError):
 
 class SourceError(KavoshError):
     code = "source_unavailable"
-
-
-class QueryError(KavoshError):
-    code = "bad_query"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code

@@ -28,7 +28,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.errors import IndexLockedError, NoIndexError
+from indexer.errors import IndexCorruptError, IndexLockedError, KavoshError, NoIndexError
+from indexer.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -69,6 +70,39 @@ class GenerationStore:
     def manifest(self, folder: Path | None = None) -> dict:
         folder = folder or self.current()
         return json.loads((folder / MANIFEST).read_text("utf-8"))
+
+    def checked_manifest(self, folder: Path) -> dict:
+        """The manifest of generation `folder`, if this version of Kavosh can
+        serve it: built by this schema version, every file the size the build
+        wrote. The one answer to "is this generation usable?".
+
+        :raises IndexCorruptError: it was built by another version or is damaged.
+        :raises OSError, ValueError: its manifest cannot be read.
+        """
+        manifest = self.manifest(folder)
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            raise IndexCorruptError(
+                f"the index in {folder} was built by another version of Kavosh: "
+                "run `kavosh index` to rebuild it"
+            )
+        for name, size in manifest.get("files", {}).items():
+            path = folder / name
+            actual = path.stat().st_size if path.exists() else None
+            if actual != size:
+                found = "missing" if actual is None else f"{actual:,} bytes"
+                raise IndexCorruptError(
+                    f"the index generation {folder.name} is damaged ({name} is {found}, "
+                    f"expected {size:,} bytes): run `kavosh index` to rebuild it"
+                )
+        return manifest
+
+    def usable(self) -> bool:
+        """Whether the live generation can be served (see `checked_manifest`)."""
+        try:
+            self.checked_manifest(self.current())
+        except (KavoshError, OSError, ValueError, AttributeError):
+            return False
+        return True
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:

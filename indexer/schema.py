@@ -33,8 +33,11 @@ def build_schema() -> Schema:
         section_path=ID(sortable=True),
         speaker_name=ID(sortable=True),
         # Front matter tags of the passage's document (comma-separated when
-        # written), for filtering and a Tags facet; a code passage's language.
-        tags=KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
+        # written), for filtering and a Tags facet (counted from the tag terms'
+        # postings); a code passage's language. Not a column: a sortable
+        # KEYWORD field left a descriptor open in serving workers per reopened
+        # generation (the rebuild-while-serving test saw 9 -> 17 after five).
+        tags=KEYWORD(stored=True, commas=True, scorable=False),
         language=ID(stored=True),
         # The passage's place in build order: a column only (the search core
         # maps passages to documents with it). A NUMERIC field would also

@@ -8,9 +8,9 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from indexer.build import BuildReport, Tally, each_passage, passage_fields
 from indexer.bulk import BulkWriter
 from indexer.corpus import read_corpus, train_splitter
+from indexer.passages import BuildReport, Tally, each_passage, passage_fields
 from indexer.schema import build_schema
 from tests.conftest import SEEDS
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from app import create_app
 from app.cli import main
-from app.search import SearchService
 from tests.search_fixtures import ARTICLE
 
 RESULT_KEYS = {"id", "rank", "score", "title", "section", "speaker", "text", "excerpt", "citation"}
@@ -56,7 +56,8 @@ def test_json_is_the_api_shape_of_the_same_results(search, seeds_index):
     assert {"source", "section"} <= set(body["facets"])
     assert all(set(hit) == RESULT_KEYS for hit in body["results"])
     assert all(set(hit["citation"]) == CITATION_KEYS for hit in body["results"])
-    expected = SearchService(seeds_index[0]).search("Taqvaee", page=2, per_page=3).to_dict()
+    app = create_app({"INDEX_DIR": seeds_index[0]})
+    expected = app.test_client().get("/api/search?q=Taqvaee&page=2&per_page=3").get_json()
     assert {**body, "took_ms": 0} == {**expected, "took_ms": 0}
 
 

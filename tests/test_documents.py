@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.search import SearchService
+from app.search.errors import QueryError
 from indexer.build import build_index
-from indexer.errors import QueryError
 from tests.conftest import make_app
 
 FILLER = " ".join(["The committee met again and read the minutes of the last meeting."] * 8)
@@ -106,7 +106,7 @@ def test_unknown_grouping_is_refused(service):
 
 
 def test_api_and_cli_group_by_document(service, settings_env, tmp_path):
-    index_dir = service.store.root
+    index_dir = service.location
     client = make_app(tmp_path / "unused", index_dir).test_client()
     body = client.get("/api/search?q=quasar+telescope&group=document&per_page=5").get_json()
     assert [r["citation"]["file"] for r in body["results"]][0] == "survey.md"

@@ -16,7 +16,7 @@ import pytest
 from app.search import SearchService
 from indexer.build import build_index
 from tests.search_fixtures import ARTICLE as A
-from tests.search_fixtures import INTERVIEW as I  # noqa: E741 - a table column, read as "interview"
+from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
 
 

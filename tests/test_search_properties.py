@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.search import MAX_QUERY_CHARS, Results, SearchService
+from app.search.errors import QueryError
+from app.search.querylang import same_source
 from indexer.build import build_index
-from indexer.errors import QueryError
 from tests.conftest import WIKITEXT
 
 OPERATORS = [
@@ -54,6 +55,23 @@ def answer(service: SearchService, query: str, **options) -> Results | QueryErro
         return error
 
 
+def assert_well_formed(results: Results, page: int = 1, per_page: int = 10) -> None:
+    """A page a reader can trust: the page asked for, no more hits than fit,
+    ranks counting on from the page's first, only `<mark>` as markup."""
+    assert isinstance(results, Results), results
+    assert (results.page, results.per_page) == (page, per_page)
+    assert len(results.hits) <= per_page
+    if results.hits:  # a page past the last is empty
+        assert results.total >= (page - 1) * per_page + len(results.hits)
+    else:
+        assert results.total <= (page - 1) * per_page
+    first = (page - 1) * per_page + 1
+    assert [hit.rank for hit in results.hits] == list(range(first, first + len(results.hits)))
+    for hit in results.hits:
+        markup = hit.excerpt.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in markup and ">" not in markup, hit.excerpt
+
+
 class TestAnyInput:
     @settings(
         max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -73,7 +91,11 @@ class TestAnyInput:
     )
     @given(query=st.text(min_size=1, max_size=MAX_QUERY_CHARS))
     def test_any_unicode_up_to_the_limit_answers(self, service, query):
-        assert isinstance(answer(service, query), Results | QueryError)
+        outcome = answer(service, query)
+        if not query.strip():
+            assert isinstance(outcome, QueryError) and outcome.code == "missing_query"
+        else:
+            assert_well_formed(outcome)
 
     @settings(
         max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -91,7 +113,17 @@ class TestAnyInput:
     ):
         options = dict(page=page, per_page=per_page, section=section, speaker=speaker)
         outcome = answer(service, query, sources=sources, **options)
-        assert isinstance(outcome, Results | QueryError)
+        if not query.strip() or len(query) > MAX_QUERY_CHARS:
+            assert outcome.code in ("missing_query", "query_too_long")
+        elif not 1 <= page <= 1000:
+            assert outcome.code == "bad_page" and "page" in outcome.message
+        elif not 1 <= per_page <= 100:
+            assert outcome.code == "bad_per_page" and "per_page" in outcome.message
+        else:
+            assert_well_formed(outcome, page, per_page)
+            wanted = [s for s in sources if s.strip()]
+            for hit in outcome.hits:  # a source filter lets through only its files
+                assert not wanted or any(same_source(hit.citation.file, s) for s in wanted)
 
     @pytest.mark.parametrize("blank", ["", " ", "\t\n", "\u3000"])
     def test_a_blank_query_is_a_query_error(self, service, blank):
@@ -141,10 +173,7 @@ GUARDED = {
 @pytest.mark.parametrize("query", list(GUARDED.values()), ids=list(GUARDED))
 def test_expensive_shapes_answer_on_a_large_vocabulary(wikitext_service, query):
     assert len(query) <= MAX_QUERY_CHARS
-    outcome = answer(wikitext_service, query)
-    assert isinstance(outcome, Results | QueryError)
-    if isinstance(outcome, QueryError):
-        assert outcome.message
+    assert_well_formed(wikitext_service.search(query))
 
 
 @pytest.mark.slow

@@ -17,15 +17,16 @@ import pytest
 
 from app import create_app
 from app.search import SearchService
-from app.search.backend import synonym_groups
-from app.search.typesense_backend import TypesenseSearchService
-from indexer import typesense_push
+from app.search.synonyms import load_groups
+from app.search.typesense.engine import TypesenseEngine
 from indexer.errors import BuildError
-from indexer.typesense_client import TypesenseClient
-from indexer.typesense_push import push_index
+from indexer.typesense import push as typesense_push
+from indexer.typesense.client import TypesenseClient
+from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
+from tests.engine_contract import EngineContract
 from tests.search_fixtures import ARTICLE as A
-from tests.search_fixtures import INTERVIEW as I  # noqa: E741 - read as "interview"
+from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
 from tests.test_relevance import TABLE
 from tests.typesense_cluster import three_node_cluster
@@ -65,12 +66,12 @@ def admin(cluster):
 
 @pytest.fixture(scope="module")
 def pushed(admin):
-    return push_index(SEEDS, admin, synonym_groups=synonym_groups(None))
+    return push_index(SEEDS, admin, synonym_groups=load_groups(None))
 
 
 @pytest.fixture(scope="module")
 def service(cluster, pushed):
-    with closing(TypesenseSearchService(cluster.urls, cluster.api_key)) as searching:
+    with closing(typesense_search(cluster)) as searching:
         yield searching
 
 
@@ -78,6 +79,12 @@ def service(cluster, pushed):
 def whoosh(seeds_index):
     with closing(SearchService(seeds_index[0])) as searching:
         yield searching
+
+
+def typesense_search(cluster, alias: str = "kavosh", cache_size: int = 512) -> SearchService:
+    """The search front over the cluster's Typesense engine."""
+    engine = TypesenseEngine(cluster.urls, cluster.api_key, alias=alias)
+    return SearchService(engine, cache_size=cache_size)
 
 
 def eventually(condition, timeout: float = 10.0) -> bool:
@@ -110,6 +117,15 @@ class TestSeedRelevance:
         assert set(KNOWN_DIFFERENCES) <= {row[0] for row in TABLE}
 
 
+@pytest.fixture(scope="module")
+def front(service):
+    return service
+
+
+class TestTypesenseContract(EngineContract):
+    """The tests every engine passes (`tests/engine_contract.py`)."""
+
+
 class TestSameContract:
     QUERIES = ["when did Mansoor Hekmat die", '"Neither Shah nor Mullah"', "Iran", "section:Status"]
 
@@ -138,15 +154,7 @@ class TestSameContract:
         assert service.passage_count() == whoosh.passage_count() == 46
         assert service.suggest("hekm") == whoosh.suggest("hekm")
         assert service.search("Hekmatsit").suggestion == "Hekmatist"
-        assert service.manifest()["generation"] == service.store.current_name()
-
-    def test_facets_count_every_match(self, service):
-        results = service.search("Hekmat", per_page=1)
-        by_source = {v.value: v.count for v in results.facets["source"]}
-        assert sum(by_source.values()) == results.total and set(by_source) == {A}
-        everything = service.search("Iran")
-        for facet in everything.facets["source"]:
-            assert service.search("Iran", sources=[facet.value]).total == facet.count
+        assert service.manifest()["generation"] == service.generation()
 
     def test_grouped_by_document(self, service, whoosh):
         """Typesense groups by document (each ranked by its best passage)."""
@@ -157,23 +165,6 @@ class TestSameContract:
         assert {hit.document_id for hit in grouped.hits} == {
             hit.document_id for hit in whoosh.search("Iran women party", group="document").hits
         }
-
-    def test_section_and_speaker_filters(self, service):
-        history = service.search("leadership", section="History")
-        assert history.total >= 3
-        assert all(hit.section.startswith("History") for hit in history.hits)
-        asked = service.search("Iran", speaker="Hein Htet Kyaw", per_page=20)
-        assert asked.total >= 3 and {hit.speaker for hit in asked.hits} == {"Hein Htet Kyaw"}
-
-    @pytest.mark.parametrize("query", ["Iran", "party workers"])
-    def test_pages_concatenate_to_the_full_ranking(self, service, query):
-        full = service.search(query, per_page=100)
-        pages = []
-        for page in range(1, -(-full.total // 7) + 1):
-            results = service.search(query, page=page, per_page=7)
-            assert results.total == full.total
-            pages.extend(hit.id for hit in results.hits)
-        assert pages == [hit.id for hit in full.hits]
 
     def test_the_api_answers_from_the_cluster(self, cluster, pushed, settings_env):
         app = create_app(
@@ -211,7 +202,7 @@ class TestPush:
             }
         )
         push_index(source, admin, alias="kitchen")
-        with closing(TypesenseSearchService(cluster.urls, cluster.api_key, alias="kitchen")) as s:
+        with closing(typesense_search(cluster, alias="kitchen")) as s:
             chips = s.search("chips").hits[0].excerpt
         assert chips == (
             "The cook wrote &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; on the board "
@@ -249,9 +240,7 @@ class TestResilience:
         def keep_searching():
             nonlocal answered
             # Its own service, with no answer cache, so every search reaches the cluster.
-            with closing(
-                TypesenseSearchService(cluster.urls, cluster.api_key, cache_size=0)
-            ) as searching:
+            with closing(typesense_search(cluster, cache_size=0)) as searching:
                 deadline = time.monotonic() + 150
                 while not stop.is_set() and time.monotonic() < deadline:
                     query = queries[answered % len(queries)]

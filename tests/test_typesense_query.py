@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 
 from app.search.querylang import parse
+from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
-from app.search.typesense_query import Catalog, search_params
-from indexer.typesense_schema import generation_number, index_terms
+from app.search.typesense.query import Catalog, search_params
+from indexer.typesense.schema import generation_number, index_terms
 
 CATALOG = Catalog(
     sources=("notes/a.md", "b.txt"),
@@ -23,7 +24,7 @@ SYNONYMS = Synonyms(parse_groups("WPI, Worker-communist Party of Iran\nTV, telev
 
 
 def params(query: str, **filters) -> dict:
-    return search_params(parse(query), CATALOG, SYNONYMS, **filters).params
+    return search_params(parse(query), CATALOG, SYNONYMS, SearchRequest(query, **filters)).params
 
 
 class TestTerms:
@@ -81,7 +82,8 @@ class TestFilters:
         assert sent["filter_by"] == "source:=[`notes/a.md`,`b.txt`] && speaker_name:=[`Ada Quill`]"
 
     def test_a_filter_no_value_passes_matches_nothing(self):
-        query = search_params(parse("source:nosuch.txt Iran"), CATALOG, SYNONYMS)
+        typed = "source:nosuch.txt Iran"
+        query = search_params(parse(typed), CATALOG, SYNONYMS, SearchRequest(typed))
         assert query.matches_nothing
 
     def test_facets_paging_and_ties(self):

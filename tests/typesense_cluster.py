@@ -7,7 +7,7 @@ restarting it on the same ports and data, and stopping every node by its PID
 whatever happens. Every wait is bounded.
 
     with three_node_cluster(tmp_path) as cluster:
-        service = TypesenseSearchService(cluster.urls, cluster.api_key)
+        engine = TypesenseEngine(cluster.urls, cluster.api_key)
 """
 
 from __future__ import annotations

@@ -10,22 +10,19 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app.http.errors import error_response
+from app.http.links import citation_url
 from app.http.openapi import openapi_document
-from app.http.params import search_params
+from app.http.params import search_request
 from app.http.searcher import get_service
-from indexer.errors import KavoshError
+from app.search.errors import KavoshError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 
 @blueprint.get("/search")
 def search():
-    results = get_service().search(**search_params(request.args))
-    data = results.to_dict()
-    # The search core leaves `facets` empty when a query has nothing to rank
-    # (`-word` alone, a lone quote); the contract promises both keys.
-    data["facets"] = {"source": [], "section": [], **data["facets"]}
-    response = jsonify(data)
+    results = get_service().search(search_request(request.args))
+    response = jsonify(results.to_dict(citation_url))
     # Which index generation answered: lets a client (and the rebuild tests)
     # tell that every answer comes from one complete generation.
     response.headers["X-Kavosh-Generation"] = results.generation
@@ -37,7 +34,7 @@ def passage(passage_id: str):
     hit = get_service().passage(passage_id)
     if hit is None:
         return error_response(404, "not_found", f"no passage has the id {passage_id!r}")
-    data = hit.to_dict()
+    data = hit.to_dict(citation_url)
     for key in ("rank", "score", "excerpt"):
         data.pop(key)
     return jsonify(data)
@@ -62,7 +59,7 @@ def health():
         passages = service.passage_count()
     except KavoshError as error:
         response = jsonify(
-            {"status": error.code, "message": error.message, "index_dir": str(service.store.root)}
+            {"status": error.code, "message": error.message, "index_dir": service.location}
         )
         response.status_code = 503
         return response

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import IndexError_, KavoshError, QueryError
+from app.search.errors import IndexUnavailableError, KavoshError, QueryError
 
-STATUS = {QueryError: 400, IndexError_: 503}
+STATUS = {QueryError: 400, IndexUnavailableError: 503}
 
 
 def error_response(status: int, code: str, message: str):

@@ -44,7 +44,7 @@ def _cache_by_generation(response: Response) -> None:
     if request.path.startswith("/static/"):
         return
     try:
-        generation = get_service().store.current_name() or ""
+        generation = get_service().generation()
     except (KavoshError, OSError):
         return
     seed = f"{generation}|{request.full_path}".encode()

@@ -2,7 +2,7 @@
 
 Following flaskr's `db.py`: the resource is created lazily by `get_service()`
 and owned by the app; it reopens itself when a new index generation appears,
-so it is never opened per request. `open_backend` picks the engine from the
+so it is never opened per request. `open_search` picks the engine from the
 settings: the Whoosh index by default, or a Typesense cluster.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from app.search import SearchService
-from app.search.backend import open_backend
-from indexer.errors import KavoshError
+from app.search import SearchService, open_search
+from app.search.errors import KavoshError
 
 _KEY = "kavosh.search"
 
@@ -24,16 +23,16 @@ def init_app(app: Flask, preload_index: bool = False) -> None:
         the first request: `kavosh serve` runs gunicorn with `--preload`, so
         this happens once, in the master, and every forked worker starts with
         the warm caches (shared, copy-on-write, not copied). Without an index
-        yet, or on another backend, the service opens lazily as usual.
+        yet, the service opens lazily as usual.
     """
-    service = open_backend(app.config, serving=True)
+    service = open_search(app.config, serving=True)
     app.extensions[_KEY] = service
-    if preload_index and isinstance(service, SearchService):
+    if preload_index:
         try:
             service.wait_until_warm()
         except KavoshError:
             pass  # reported by the first request, as without preloading
 
 
-def get_service() -> SearchService:  # or TypesenseSearchService, with the same calls
+def get_service() -> SearchService:
     return current_app.extensions[_KEY]

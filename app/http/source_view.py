@@ -16,8 +16,6 @@ from markupsafe import escape
 from app.http.source_cache import SourceCache
 from app.http.source_window import layout_of, raw_content_type, window
 from app.search.highlight import Marks, mark
-from app.search.querylang import parse as parse_query
-from indexer.errors import QueryError
 from indexer.sources import SourceText, read_source
 
 
@@ -144,21 +142,5 @@ def _cited_lines(service, file: str, layout) -> range:
 
 
 def query_marks(service, query: str) -> Marks:
-    """What the excerpts would mark for `query`.
-
-    The compiler's marks, the same the excerpts use (see `live`)."""
-    if not query.strip():
-        return Marks()
-    try:
-        return live(service).compiler.compile(parse_query(query)).marks
-    except QueryError:
-        return Marks()
-
-
-def live(service):
-    """The service's open generation (Whoosh) or collection (Typesense).
-
-    The one look into the service's insides, for the vocabulary's word counts
-    and the query compiler's marks: to become calls on the search engine's
-    interface."""
-    return service.generation() if hasattr(service, "generation") else service.collection()
+    """What the excerpts would mark for `query`: the same marks."""
+    return service.marks(query)

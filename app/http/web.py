@@ -9,16 +9,17 @@ markup that reaches a page unescaped is the highlighter's `<mark>`, wrapped in
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from app.http import source_view
-from app.http.params import search_params
+from app.http.params import search_request
 from app.http.searcher import get_service
+from app.search.errors import KavoshError, NoIndexError, QueryError
 from app.search.examples import choose_examples
-from indexer.errors import KavoshError, NoIndexError, QueryError
 
 blueprint = Blueprint("web", __name__)
 
@@ -36,8 +37,8 @@ def search_page():
     if not request.args.get("q", "").strip():
         return _home(service)
     try:
-        params = search_params(request.args)
-        results = service.search(**params)
+        wanted = search_request(request.args)
+        results = service.search(wanted)
         documents = service.documents()
     except QueryError as error:
         return render_template(
@@ -45,12 +46,12 @@ def search_page():
         ), 400
     except NoIndexError as error:
         return render_template(
-            "search.html", query=params["query"], error=error.message, results=None
+            "search.html", query=wanted.query, error=error.message, results=None
         ), 503
     return render_template(
         "search.html",
-        query=params["query"],
-        params=params,
+        query=wanted.query,
+        params=asdict(wanted),
         results=results,
         json_url=url_for("api.search", **_args()),
         source_labels=_source_labels(documents),
@@ -77,7 +78,7 @@ def _examples(service, documents: list[dict]) -> list[str]:
     generation = service.manifest().get("generation", "")
     cached = current_app.extensions.get("kavosh.examples")
     if cached is None or cached[0] != generation:
-        frequency = source_view.live(service).vocabulary.frequency
+        frequency = service.word_frequencies()
         cached = current_app.extensions["kavosh.examples"] = (
             generation,
             choose_examples(documents, frequency),

@@ -1,18 +1,17 @@
-"""Which engine answers: `open_backend(settings)` returns the Whoosh
-`SearchService` (the default: nothing to install, nothing to run) or, with
-`BACKEND = "typesense"`, a `TypesenseSearchService` on the cluster named by
+"""Which engine answers: `open_search(settings)` is the `SearchService` over
+the Whoosh engine (the default: nothing to install, nothing to run) or, with
+`BACKEND = "typesense"`, over the Typesense cluster named by
 `TYPESENSE_NODES`. Both answer the same calls with the same `Results`.
 """
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from app.search.engine import Engine
+from app.search.errors import KavoshError
 from app.search.service import SearchService
-from app.search.synonyms import Group, parse_groups
-from indexer.errors import KavoshError
+from app.search.whoosh_engine import WhooshEngine
 
 BACKENDS = ("whoosh", "typesense")
 
@@ -36,34 +35,24 @@ def backend_name(settings: dict[str, Any]) -> str:
     return name
 
 
-def open_backend(settings: dict[str, Any], *, serving: bool = False):
-    """The search service the settings ask for (see the module docstring).
+def open_engine(settings: dict[str, Any], *, serving: bool = False) -> Engine:
+    """The engine the settings ask for (see the module docstring).
 
     :param serving: for a long-lived server, which warms its caches when it
         opens an index (`WARM_POSTINGS`); a one-off command does not.
     """
     if backend_name(settings) == "typesense":
-        from app.search.typesense_backend import TypesenseSearchService
+        from app.search.typesense.engine import TypesenseEngine
 
-        return TypesenseSearchService(
-            typesense_nodes(settings),
-            settings.get("TYPESENSE_API_KEY") or "",
-            synonyms_file=settings.get("SYNONYMS_FILE"),
-            cache_size=settings.get("CACHE_SIZE", 512),
-        )
+        return TypesenseEngine(typesense_nodes(settings), settings.get("TYPESENSE_API_KEY") or "")
+    warm = settings.get("WARM_POSTINGS", 0) if serving else 0
+    return WhooshEngine(settings["INDEX_DIR"], warm_postings=warm)
+
+
+def open_search(settings: dict[str, Any], *, serving: bool = False) -> SearchService:
+    """The search service over the engine the settings ask for."""
     return SearchService(
-        settings["INDEX_DIR"],
+        open_engine(settings, serving=serving),
         synonyms_file=settings.get("SYNONYMS_FILE"),
         cache_size=settings.get("CACHE_SIZE", 512),
-        warm_postings=settings.get("WARM_POSTINGS", 0) if serving else 0,
     )
-
-
-def synonym_groups(override: Path | None) -> list[Group]:
-    """The synonym groups `kavosh index` pushes to Typesense: the instance file
-    if it exists, else the shipped one (as `Synonyms.load` chooses)."""
-    if override is not None and Path(override).is_file():
-        text = Path(override).read_text("utf-8")
-    else:
-        text = resources.files("app.search").joinpath("data/synonyms.txt").read_text("utf-8")
-    return parse_groups(text)

@@ -23,7 +23,6 @@ other words, a passage must pass the filter *and* match one of the words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 
 from whoosh.query import (
     And,
@@ -37,32 +36,20 @@ from whoosh.query import (
 )
 
 from app.search.highlight import Marks
-from app.search.querylang import Clause
+from app.search.proximity import ALL_WORDS_LIMIT, heading_bonus, proximity_bonus
+from app.search.querylang import Clause, same_source
+from app.search.stopwords import STOPWORDS
 from app.search.synonyms import Synonyms
 from app.search.vocabulary import Vocabulary
-from indexer.analysis import compound_forms, exact_term, fold, stem, words
+from indexer.analysis import compound_forms, exact_term, stem, words
 
 TITLE_WEIGHT = 0.5
 SECTION_WEIGHT = 0.7
 SPEAKER_WEIGHT = 0.5
 EXACT_WEIGHT = 0.3
 FUZZY_WEIGHT = 0.4
-PHRASE_WEIGHT = 1.0
-SEQUENCE_WEIGHT = 2.0
-BIGRAM_WEIGHT = 0.3
-HEADING_WEIGHT = 2.0
-ALL_WORDS_LIMIT = 4
 MAX_CLAUSES = 64
 PREFIX_EXPANSIONS = 64
-
-
-def _stopwords() -> frozenset[str]:
-    text = resources.files("app.search").joinpath("data/stopwords.txt").read_text("utf-8")
-    lines = (line for line in text.splitlines() if not line.startswith("#"))
-    return frozenset(" ".join(lines).split())
-
-
-STOPWORDS = _stopwords()
 
 
 @dataclass
@@ -79,10 +66,6 @@ class Compiled:
     words: list[str] = field(default_factory=list)  # plain content words, folded
     notes: list[str] = field(default_factory=list)
     empty: bool = False
-
-    @property
-    def highlight(self) -> set[str]:
-        return self.marks.terms
 
 
 @dataclass
@@ -109,7 +92,7 @@ class QueryCompiler:
             clauses = clauses[:MAX_CLAUSES]
         filters, must, must_not, sequence = [], [], [], []
         should: list[_Group] = []
-        plain = [(i, c) for i, c in enumerate(clauses) if _is_plain(c)]
+        plain = [(i, c) for i, c in enumerate(clauses) if c.plain]
         plain_groups, synonym_bonus = self._plain_groups([c for _, c in plain])
         plain_by_index = dict(zip((i for i, _ in plain), plain_groups, strict=True))
         for index, clause in enumerate(clauses):
@@ -139,7 +122,7 @@ class QueryCompiler:
             compiled.empty = True
             return compiled
         compiled.words = [w for w in sequence if w not in STOPWORDS]
-        bonus = self._proximity(sequence) + synonym_bonus + self._heading(compiled.words)
+        bonus = proximity_bonus(sequence) + synonym_bonus + heading_bonus(compiled.words)
         ranked = Or([g.query for g in content] + bonus) if content else None
         if must:
             required = And([g.query for g in must])
@@ -286,7 +269,7 @@ class QueryCompiler:
         value = clause.text.strip()
         analyzed = [stem(w) for w in words(value)]
         if clause.field == "source":
-            matches = [p for p in self.sources if _same_source(p, value)]
+            matches = [p for p in self.sources if same_source(p, value)]
             return Or([Term("source", p) for p in matches]) if matches else NullQuery
         if clause.field == "title":
             return And([Term("title", t) for t in analyzed]) if analyzed else NullQuery
@@ -298,48 +281,3 @@ class QueryCompiler:
         if analyzed:
             options.append(And([Term(text_field, t) for t in analyzed]))
         return Or(options)
-
-    def _proximity(self, sequence: list[str]) -> list:
-        """Bonuses for query words that stand together in the passage.
-
-        - every word in the reader's order, function words included, one gap
-          allowed: a remembered sentence or title ("the lighthouse at the end
-          of the pier") finds its passage first;
-        - the content words within a few positions of each other;
-        - for short queries, each adjacent pair of content words. Long,
-          natural-language queries skip the pairs: on SciFact they cost
-          twice the time and 0.003 nDCG@10.
-
-        A bonus for a content word beside the function word typed with it
-        ("nominated themselves") was tried and cost SciFact 0.002-0.003."""
-        content = [w for w in sequence if w not in STOPWORDS]
-        bonus = []
-        if len(sequence) >= 3 and len(sequence) > len(content):
-            ordered = [stem(fold(w)) for w in sequence]
-            bonus.append(Phrase("text", ordered, slop=1, boost=SEQUENCE_WEIGHT))
-        if len(content) < 2:
-            return bonus
-        stems = [stem(fold(w)) for w in content]
-        bonus.append(Phrase("text", stems, slop=2, boost=PHRASE_WEIGHT))
-        if 3 <= len(stems) <= ALL_WORDS_LIMIT:
-            bonus += [
-                Phrase("text", [a, b], slop=3, boost=BIGRAM_WEIGHT)
-                for a, b in zip(stems, stems[1:], strict=False)
-            ]
-        return bonus
-
-    def _heading(self, content: list[str]) -> list:
-        """A bonus for passages whose section heading holds every content word."""
-        stems = [stem(form) for word in content for form in compound_forms(word)[0][:1]]
-        if not stems or len(stems) > ALL_WORDS_LIMIT:
-            return []
-        return [And([Term("section", s) for s in stems], boost=HEADING_WEIGHT)]
-
-
-def _is_plain(clause: Clause) -> bool:
-    return not (clause.field or clause.phrase or clause.prefix or clause.fuzzy is not None)
-
-
-def _same_source(path: str, value: str) -> bool:
-    """`source:` matches a path, its file name, or its end (`notes/a.md`)."""
-    return path == value or path.rsplit("/", 1)[-1] == value or path.endswith("/" + value)

@@ -44,9 +44,6 @@ class Matches:
     mask: np.ndarray
     scores: np.ndarray
 
-    def count(self) -> int:
-        return int(np.count_nonzero(self.mask))
-
 
 class Evaluator:
     """Computes `Matches` for query trees over one generation's postings.

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.search.engine import FACET_COLUMNS, FACET_LIMIT
 from app.search.results import FacetValue
-
-# Facet name -> the index column it counts.
-FACET_COLUMNS = {"source": "source", "section": "section_path"}
-FACET_LIMIT = 20
 
 
 class Facets:
@@ -44,10 +41,6 @@ class Facets:
             best = present[np.lexsort((alphabetical[present], -counts[present]))][:FACET_LIMIT]
             facets[name] = [FacetValue(values[c], int(counts[c])) for c in best.tolist()]
         return facets
-
-    @staticmethod
-    def empty() -> dict[str, list[FacetValue]]:
-        return {name: [] for name in FACET_COLUMNS}
 
 
 def _text(value) -> str:

@@ -141,7 +141,7 @@ def excerpt(text: str, marks: Marks | set[str], limit: int = EXCERPT_CHARS) -> s
 
 
 def mark(text: str, marks: Marks | set[str]) -> str:
-    """HTML for all of `text`, matched words marked."""
+    """HTML for all of `text`, matched words marked (the source viewer's lines)."""
     return _render(text, matched_spans(text, marks), 0, len(text))
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-FIELDS = ("source", "section", "speaker", "title")
 MAX_FUZZINESS = 2
 
 _TOKEN = re.compile(
@@ -47,6 +46,16 @@ class Clause:
     field: str | None = None
     prefix: bool = False
     fuzzy: int | None = None
+
+    @property
+    def plain(self) -> bool:
+        """A plain word or words: no field, phrase, prefix or typo budget."""
+        return not (self.field or self.phrase or self.prefix or self.fuzzy is not None)
+
+
+def same_source(path: str, value: str) -> bool:
+    """`source:` matches a path, its file name, or its end (`notes/a.md`)."""
+    return path == value or path.rsplit("/", 1)[-1] == value or path.endswith("/" + value)
 
 
 def parse(query: str) -> list[Clause]:

@@ -1,5 +1,6 @@
 """What a search returns: plain dataclasses, and the one JSON shape the API,
-the CLI's `--json` and the page's JSON twin all share.
+the CLI's `--json` and the page's JSON twin all share. The address of a
+citation in the source viewer is the web layer's to build (`link`).
 
 `excerpt` is HTML: the highlighter escaped every character of the passage and
 added only `<mark>` tags, so views may render it as markup.
@@ -7,11 +8,14 @@ added only `<mark>` tags, so views may render it as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from app.search.highlight import Marks, excerpt
 from indexer.models import Citation
+
+# Builds a citation's address (the web layer's `citation_url`).
+Link = Callable[[Citation], str]
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,11 @@ class Hit:
     excerpt: str
     citation: Citation
 
-    def to_dict(self) -> dict:
+    def to_dict(self, link: Link | None = None) -> dict:
+        """The API's shape; `link` gives the citation its `url`."""
+        citation = self.citation.to_dict()
+        if link is not None:
+            citation["url"] = link(self.citation)
         return {
             "id": self.id,
             "rank": self.rank,
@@ -38,7 +46,7 @@ class Hit:
             "speaker": self.speaker,
             "text": self.text,
             "excerpt": self.excerpt,
-            "citation": citation_dict(self.citation),
+            "citation": citation,
         }
 
 
@@ -65,7 +73,8 @@ class Results:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
-    def to_dict(self) -> dict:
+    def to_dict(self, link: Link | None = None) -> dict:
+        """The API's shape; `link` gives each citation its `url`."""
         return {
             "query": self.query,
             "total": self.total,
@@ -73,25 +82,12 @@ class Results:
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
-            "results": [hit.to_dict() for hit in self.hits],
+            "results": [hit.to_dict(link) for hit in self.hits],
             "facets": {
                 name: [{"value": v.value, "count": v.count} for v in values]
                 for name, values in self.facets.items()
             },
         }
-
-
-def source_url(file: str, line_start: int | None = None, line_end: int | None = None) -> str:
-    """The source viewer's address for a file, optionally at a line range."""
-    url = "/source/" + quote(file)
-    if line_start is not None:
-        url += f"#L{line_start}-L{line_end or line_start}"
-    return url
-
-
-def citation_dict(citation: Citation) -> dict:
-    url = source_url(citation.file, citation.line_start, citation.line_end)
-    return {**citation.to_dict(), "url": url}
 
 
 def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:

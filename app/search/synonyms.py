@@ -27,11 +27,7 @@ class Synonyms:
     @classmethod
     def load(cls, override: Path | None = None) -> Synonyms:
         """The instance file if it exists, else the shipped defaults."""
-        if override is not None and Path(override).is_file():
-            text = Path(override).read_text("utf-8")
-        else:
-            text = resources.files("app.search").joinpath("data/synonyms.txt").read_text("utf-8")
-        return cls(parse_groups(text))
+        return cls(load_groups(override))
 
     def find(self, folded: list[str], start: int) -> tuple[int, Group] | None:
         """The longest member starting at `folded[start]`: (its length, its group)."""
@@ -40,6 +36,41 @@ class Synonyms:
             if group:
                 return length, group
         return None
+
+
+def load_groups(override: Path | None = None) -> list[Group]:
+    """The groups of the instance file if it exists, else of the shipped one:
+    the one place that choice is made (`kavosh index` pushes these to Typesense)."""
+    if override is not None and Path(override).is_file():
+        text = Path(override).read_text("utf-8")
+    else:
+        text = resources.files("app.search").joinpath("data/synonyms.txt").read_text("utf-8")
+    return parse_groups(text)
+
+
+class SynonymsFile:
+    """The synonyms of one (optional) instance file, reloaded when the file
+    changes, appears or goes away (its modification time and size)."""
+
+    def __init__(self, override: Path | None = None):
+        self.override = override
+        self._stamp: tuple | None | bool = False  # False: never loaded
+        self.synonyms = Synonyms([])
+
+    def changed(self) -> bool:
+        """Reload if the file changed since the last call; whether it did."""
+        stamp = self._signature()
+        if stamp == self._stamp:
+            return False
+        self.synonyms, self._stamp = Synonyms.load(self.override), stamp
+        return True
+
+    def _signature(self) -> tuple | None:
+        try:
+            stat = Path(self.override).stat() if self.override else None
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size) if stat else None
 
 
 def parse_groups(text: str) -> list[Group]:

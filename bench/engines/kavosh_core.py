@@ -45,16 +45,19 @@ class KavoshCore(Engine):
         """Open the index as `kavosh serve` does: its caches warmed before
         the first query (`WARM_POSTINGS`, timed as the start, not the build)."""
         from app.search import SearchService
+        from app.search.whoosh_engine import WhooshEngine
         from app.settings import SETTINGS
 
         warm = next(s.default for s in SETTINGS if s.name == "WARM_POSTINGS")
-        self.service = SearchService(self.folder, warm_postings=warm)
+        self.service = SearchService(WhooshEngine(self.folder, warm_postings=warm))
         self.service.wait_until_warm()
 
     def search(self, query: Query, k: int) -> list[str]:
-        text = query_text(query)
+        from app.search import SearchRequest
+
         group = "document" if self.by_document else None
-        results = self.service.search(text, page=1, per_page=k, group=group)
+        request = SearchRequest(query_text(query), page=1, per_page=k, group=group)
+        results = self.service.search(request)
         if self.by_document:
             return file_ids(hit.citation.file for hit in results.hits)
         self._remember(results.hits)

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.search.compiler import MAX_CLAUSES, STOPWORDS
-from app.search.querylang import Clause
+from app.search.compiler import MAX_CLAUSES
+from app.search.engine import FACET_COLUMNS, FACET_LIMIT
+from app.search.querylang import Clause, same_source
+from app.search.request import SearchRequest
+from app.search.stopwords import STOPWORDS
 from app.search.synonyms import Synonyms
 from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
-from indexer.typesense_schema import TERM_FIELDS
+from indexer.typesense.schema import TERM_FIELDS
 
 QUERY_BY = ",".join(TERM_FIELDS.values())
 # Our BM25F weights (text 1, title 0.5, speaker 0.5) on Typesense's 0–15 scale. The
@@ -41,8 +44,6 @@ QUERY_BY = ",".join(TERM_FIELDS.values())
 QUERY_BY_WEIGHTS = "15,7,15,7"
 DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
-FACET_LIMIT = 20
-FACETS = {"source": "source", "section": "section_path"}
 
 
 @dataclass(frozen=True)
@@ -64,23 +65,14 @@ class TypesenseQuery:
 
 
 def search_params(
-    clauses: list[Clause],
-    catalog: Catalog,
-    synonyms: Synonyms,
-    *,
-    sources=(),
-    section: str | None = None,
-    speaker: str | None = None,
-    page: int = 1,
-    per_page: int = 10,
-    group: str | None = None,
+    clauses: list[Clause], catalog: Catalog, synonyms: Synonyms, request: SearchRequest
 ) -> TypesenseQuery:
-    """The Typesense parameters for a parsed query and the API's filters."""
+    """The Typesense parameters for a parsed query and the request's filters and page."""
     clauses = clauses[:MAX_CLAUSES]
     wanted = [(c.field, [c.text.strip()], c.occur == "must_not") for c in clauses if c.field]
-    wanted += [("source", list(sources), False)] if sources else []
-    wanted += [("section", [section], False)] if section else []
-    wanted += [("speaker", [speaker], False)] if speaker else []
+    wanted += [("source", list(request.sources), False)] if request.sources else []
+    wanted += [("section", [request.section], False)] if request.section else []
+    wanted += [("speaker", [request.speaker], False)] if request.speaker else []
     filters, nothing = [], False
     for name, values, negated in wanted:
         column, matched = _resolve(name, values, catalog)
@@ -108,18 +100,18 @@ def search_params(
         # the passage that says it: ours has no such rule.
         "prioritize_exact_match": "false",
         "prefix": "true" if prefix else "false",
-        "facet_by": ",".join(FACETS.values()),
+        "facet_by": ",".join(FACET_COLUMNS.values()),
         "max_facet_values": FACET_LIMIT,
         "sort_by": "_text_match:desc,position:asc",
         "highlight_fields": TERM_FIELDS["text"],
-        "page": page,
-        "per_page": per_page,
+        "page": request.page,
+        "per_page": request.per_page,
     }
     if typos is not None:
         params.update(num_typos=typos, min_len_1typo=1, min_len_2typo=1 if typos > 1 else 9)
     if filters:
         params["filter_by"] = " && ".join(filters)
-    if group == "document":  # Typesense's grouping: the best passage of each document
+    if request.group == "document":  # Typesense's grouping: the best passage of each document
         params.update(group_by="document", group_limit=1)
     return TypesenseQuery(params, matches_nothing=nothing)
 
@@ -136,7 +128,7 @@ def _terms(clauses: list[Clause], synonyms: Synonyms):
     terms: list[_Term] = []
     excluded: list[str] = []
     prefix, typos = None, None
-    plain = [c for c in clauses if _is_plain(c)]
+    plain = [c for c in clauses if c.plain]
     in_synonym = _synonym_positions([w for c in plain for w in words(c.text)], synonyms)
     position = 0
     for clause in clauses:
@@ -158,18 +150,14 @@ def _terms(clauses: list[Clause], synonyms: Synonyms):
         for word in folded:
             # A run of words that is a synonym member is sent whole, function
             # words included, so that Typesense's synonym matches it.
-            whole = _is_plain(clause) and position in in_synonym
-            position += _is_plain(clause)
+            whole = clause.plain and position in in_synonym
+            position += clause.plain
             if clause.occur == "must_not":
                 excluded.append("-" + stem(word))
             else:
                 content = whole or word not in STOPWORDS
                 terms.append(_Term(stem(word), clause.occur, content))
     return terms, excluded, prefix, typos
-
-
-def _is_plain(clause: Clause) -> bool:
-    return not (clause.field or clause.phrase or clause.prefix or clause.fuzzy is not None)
 
 
 def _synonym_positions(sequence: list[str], synonyms: Synonyms) -> set[int]:
@@ -189,7 +177,7 @@ def _synonym_positions(sequence: list[str], synonyms: Synonyms) -> set[int]:
 def _resolve(name: str, values: list[str], catalog: Catalog) -> tuple[str, list[str]]:
     """The filter column for field `name` and its exact values matching any of `values`."""
     if name == "source":
-        return "source", [p for p in catalog.sources if any(_same_source(p, v) for v in values)]
+        return "source", [p for p in catalog.sources if any(same_source(p, v) for v in values)]
     wanted = [(value, {stem(w) for w in words(value)}) for value in values]
     if name == "title":
         matched = [
@@ -217,11 +205,6 @@ def _names_match(name: str, value: str, stems: set[str]) -> bool:
 
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
-
-
-def _same_source(path: str, value: str) -> bool:
-    """`source:` matches a path, its file name, or its end (`notes/a.md`)."""
-    return path == value or path.rsplit("/", 1)[-1] == value or path.endswith("/" + value)
 
 
 def _value(value: str) -> str:

@@ -10,7 +10,7 @@ sent. Typesense then does what it does well on those terms: typo tolerance,
 phrase and prefix matching, field weights, filters and facets. The raw text,
 title, section, speaker and citation are stored, not indexed, for display.
 
-The client is `indexer.typesense_client`.
+The client is `indexer.typesense.client`.
 
 Names: the alias (default `kavosh`) points at one passages collection
 `<alias>-<NNNNNN>`; its metadata (manifest, documents, vocabulary, the section

@@ -22,12 +22,12 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from indexer import passages
 from indexer.analysis import stem
-from indexer.build import BuildReport, Tally, each_passage, manifest_of, passage_fields
-from indexer.corpus import read_corpus, train_splitter
-from indexer.errors import BuildError, SourceError
+from indexer.errors import BuildError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
-from indexer.typesense_schema import (
+from indexer.passages import BuildReport, Tally
+from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     collection_name,
     generation_number,
@@ -63,14 +63,8 @@ def push_index(
     :raises BuildError: the cluster refused a write; the alias is untouched.
     """
     started = time.monotonic()
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise SourceError(f"source folder {source_dir} does not exist or is not a folder")
-    report = BuildReport()
-    corpus = read_corpus(source_dir, progress)
-    report.skipped.extend(corpus.skipped)
-    report.warnings.extend(corpus.warnings)
-    splitter = train_splitter(corpus)
+    source_dir = passages.require_folder(source_dir)
+    corpus, splitter, report = passages.read_source_folder(source_dir, progress)
     try:
         previous = _generations(client, alias)
     except Exception as error:
@@ -83,14 +77,9 @@ def push_index(
         client.post("/collections", passages_schema(name))
         client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
-        if strict and report.skipped:
-            names = ", ".join(s.relative_path for s in report.skipped[:5])
-            raise BuildError(
-                f"{len(report.skipped)} file(s) could not be indexed ({names}); "
-                "--strict keeps the previous collection"
-            )
+        passages.refuse_skipped(report, strict, "the previous collection")
         report.seconds = time.monotonic() - started
-        meta["manifest"] = manifest_of(name, source_dir, report)
+        meta["manifest"] = passages.manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
         holds_all = _holds(report.passages)
@@ -118,7 +107,9 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
     sections: set[str] = set()
     speakers: set[str] = set()
     batch: list[dict] = []
-    for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
+    for document, passage, position in passages.each_passage(
+        corpus, splitter, report, progress, tally
+    ):
         batch.append(passage_document(document, passage, position))
         if passage.section:
             sections.add(passage.section)
@@ -139,7 +130,7 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
 def passage_document(document: Document, passage: Passage, position: int) -> dict:
     """One passage as a Typesense document: every field the Whoosh index
     stores, plus each searchable field's terms from our own analysis chain."""
-    fields = passage_fields(document, passage, position)
+    fields = passages.passage_fields(document, passage, position)
     fields["text_terms"] = index_terms(passage.text)
     fields["title_terms"] = index_terms(document.title)
     if passage.section:
@@ -227,6 +218,15 @@ def _lagging(url: str, api_key: str, path: str, ready: Callable[[dict], bool]) -
         return True  # not there yet (404) or not ready (503)
     except OSError:
         return False  # down: nothing to wait for
+
+
+def live_collection(client, alias: str = DEFAULT_ALIAS) -> str | None:
+    """The collection `alias` names, or None: no alias yet, or no cluster
+    (a push would then say why)."""
+    try:
+        return client.get(f"/aliases/{alias}")["collection_name"]
+    except Exception:
+        return None
 
 
 def _generations(client, alias: str) -> list[int]:

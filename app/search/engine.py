@@ -1,0 +1,112 @@
+"""The seam between the search front (`service.SearchService`) and the
+engines that hold the passages: `Engine`, and the values that cross it.
+
+The front parses and compiles a query once, whatever the engine; an engine
+opens its snapshot of the index (a Whoosh generation, a Typesense collection),
+ranks a compiled query into one page of stored passages with totals and
+facets, and reads stored passages back. Engines know nothing of each other,
+and nothing above this seam asks which engine it has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.search.compiler import Compiled, QueryCompiler
+from app.search.highlight import Marks
+from app.search.querylang import Clause
+from app.search.request import SearchRequest
+from app.search.results import FacetValue
+from app.search.vocabulary import Vocabulary
+
+# The facets every answer carries (empty lists when nothing matched), each
+# with the stored column it counts in both engines, and how many values it lists.
+FACET_COLUMNS = {"source": "source", "section": "section_path"}
+FACET_NAMES = tuple(FACET_COLUMNS)
+FACET_LIMIT = 20
+
+
+def no_facets() -> dict[str, list[FacetValue]]:
+    return {name: [] for name in FACET_NAMES}
+
+
+@dataclass
+class Snapshot:
+    """One published state of the index, as an engine opened it: what the
+    front needs to compile queries and complete words, and the engine's own
+    handles in `state` (never read above the seam)."""
+
+    name: str  # the generation (Whoosh) or collection (Typesense)
+    manifest: dict
+    documents: dict[str, dict]  # document id -> its metadata
+    vocabulary: Vocabulary
+    sources: list[str]  # every source file's path, for `source:` filters
+    state: Any = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A request compiled against one snapshot: what an engine ranks."""
+
+    request: SearchRequest
+    clauses: list[Clause]
+    compiled: Compiled
+    compiler: QueryCompiler
+
+
+@dataclass
+class Found:
+    """One ranked passage: its stored fields, its score and what to mark."""
+
+    fields: dict
+    score: float
+    marks: Marks
+
+
+@dataclass
+class Page:
+    """One page of an answer, as an engine ranked it."""
+
+    total: int
+    found: list[Found]
+    facets: dict[str, list[FacetValue]] = field(default_factory=no_facets)
+    generation: str = ""  # which snapshot answered, when not the one asked
+
+
+class Engine(Protocol):
+    """What the search front needs of an engine."""
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages: a folder, or a cluster's alias."""
+        ...
+
+    @property
+    def degraded(self) -> str | None:
+        """Why the engine serves less than it should (an older generation,
+        a node down), or None when healthy."""
+        ...
+
+    def snapshot(self) -> Snapshot:
+        """The live snapshot, reopened if a new one was published.
+
+        :raises IndexUnavailableError: nothing can be served.
+        """
+        ...
+
+    def rank(self, snapshot: Snapshot, query: Query) -> Page:
+        """The page of passages `query.request` asks for, best first."""
+        ...
+
+    def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
+        """One passage's stored fields by id, or None."""
+        ...
+
+    def passage_count(self, snapshot: Snapshot) -> int: ...
+
+    def wait_until_warm(self, timeout: float | None = None) -> None:
+        """Open the snapshot and finish warming caches (no-op if none)."""
+        ...
+
+    def close(self) -> None: ...

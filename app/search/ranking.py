@@ -1,0 +1,102 @@
+"""Ranking a compiled query over one Whoosh generation with the NumPy
+evaluator: the matched passages (the query, the API's filters and the
+query's exclusions), their tiers and scores, grouping by document, and the
+page asked for with its facets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from whoosh.query import And, Or
+
+from app.search.compiler import Compiled
+from app.search.engine import Found, Page, Query
+from app.search.evaluator import Evaluator
+from app.search.querylang import Clause
+
+if TYPE_CHECKING:
+    from app.search.whoosh_engine import Generation
+
+
+def rank(generation: Generation, query: Query) -> Page:
+    """The page of passages `query.request` asks for, best first."""
+    request, compiled = query.request, query.compiled
+    evaluator = Evaluator(generation.postings)
+    ranked = evaluator.evaluate(compiled.ranked)
+    matched = ranked.mask & _allowed(evaluator, query)
+    level, scores = _levels(evaluator, compiled, ranked, matched)
+    if request.group == "document":
+        passages, level, scores = generation.document_scorer.best_passages(
+            level, scores, matched, compiled.words
+        )
+    else:
+        passages = np.flatnonzero(matched)
+        level, scores = level[passages], scores[passages]
+    end = request.page * request.per_page
+    window = _top(passages, level, scores, end)[(request.page - 1) * request.per_page :]
+    stored = generation.searcher.stored_fields
+    return Page(
+        total=len(passages),
+        found=[Found(stored(docnum), score, compiled.marks) for docnum, score in window],
+        facets=generation.facets.counts(matched),
+    )
+
+
+def _allowed(evaluator: Evaluator, query: Query) -> np.ndarray:
+    """The passages the API's filters and the query's exclusions leave."""
+    allowed = evaluator.everything().mask
+    restrict = _filters(query)
+    if restrict is not None:
+        allowed &= evaluator.evaluate(restrict).mask
+    if query.compiled.excluded is not None:
+        allowed &= ~evaluator.evaluate(query.compiled.excluded).mask
+    return allowed
+
+
+def _filters(query: Query):
+    """The API's filters, as the query language's field clauses would be."""
+    request, compiler = query.request, query.compiler
+    parts = []
+    if request.sources:
+        parts.append(
+            Or([compiler.field_filter(Clause(s, field="source")) for s in request.sources])
+        )
+    if request.section:
+        parts.append(compiler.field_filter(Clause(request.section, field="section")))
+    if request.speaker:
+        parts.append(compiler.field_filter(Clause(request.speaker, field="speaker")))
+    return And(parts) if parts else None
+
+
+def _levels(evaluator: Evaluator, compiled: Compiled, ranked, matched) -> tuple:
+    """Each passage's tier (0 for all words exactly, then all words allowing
+    typos, then the rest) and its score within it: a tier's own score for the
+    passages in a tier, the ranked score for the rest."""
+    level = np.full(len(matched), len(compiled.tiers), dtype=np.int16)
+    scores = ranked.scores.copy()
+    for number in reversed(range(len(compiled.tiers))):
+        tier = evaluator.evaluate(compiled.tiers[number])
+        inside = tier.mask & matched
+        level[inside] = number
+        scores[inside] = tier.scores[inside]
+    return level, scores
+
+
+def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int) -> list:
+    """The first `end` (candidate, score) pairs: by level, then by score, equal
+    scores in index order (as Whoosh orders them). `level` and `scores` are
+    indexed like `candidates`."""
+    ordered: list = []
+    for number in np.unique(level).tolist():
+        need = end - len(ordered)
+        if need <= 0:
+            break
+        inside = np.flatnonzero(level == number)
+        if len(inside) > need:  # keep the best `need`, and every tie with the last of them
+            threshold = np.partition(scores[inside], len(inside) - need)[len(inside) - need]
+            inside = inside[scores[inside] >= threshold]
+        order = np.lexsort((candidates[inside], -scores[inside]))[:need]
+        ordered += [(int(candidates[i]), float(scores[i])) for i in inside[order]]
+    return ordered
