@@ -17,6 +17,7 @@ import click
 from app.search import Results, SearchRequest, open_search
 from app.search.backend import backend_name, typesense_nodes
 from app.settings import load_settings, setting_origin
+from indexer.budget import Budget
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
 from indexer.generations import GenerationStore
@@ -36,14 +37,21 @@ def main() -> None:
 @click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder to index.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
-@click.option("--strict", is_flag=True, help="Fail, keeping the old index, if any file is skipped.")
+@click.option("--strict", is_flag=True, help="Fail, keeping the old index, if a file of a readable type fails.")
 @click.option("--lock-timeout", type=float, help="Seconds to wait for another build.")
-def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> None:
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out files matching GLOB (gitignore syntax, as in .kavoshignore; repeatable).",
+)
+def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclude) -> None:
     """Rebuild the index from the source folder.
 
     The new index is written beside the live one and switched in atomically,
-    so a running server keeps answering. Exits 0 when every file was indexed,
-    3 when some were skipped (listed with reasons), 1 on failure.
+    so a running server keeps answering. Exits 0 when every readable file was
+    indexed, 3 when some failed (listed with reasons; types Kavosh does not
+    read are only counted), 1 on failure or when no file yields a passage.
     """
     overrides = {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
     settings = load_settings(overrides)
@@ -69,6 +77,8 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
             progress=progress,
             lock_timeout=settings["LOCK_TIMEOUT"],
             strict=strict,
+            exclude=exclude,
+            budget=Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"]),
         )
     except KavoshError as error:
         progress.done()
@@ -271,6 +281,9 @@ def summary(report: BuildReport, source_dir: Path, index_dir: Path | str) -> str
         lines.append(f"Removed {len(report.removed_leftovers)} unfinished build(s).")
     for path, warning in report.warnings:
         lines.append(f"Warning: {path}: {warning}")
+    if report.unread:
+        counts = ", ".join(f"{n:,} {ext}" for ext, n in report.unread.items())
+        lines.append(f"Not read (types Kavosh does not read): {counts}.")
     if report.skipped:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {s.relative_path}: {s.reason}" for s in report.skipped)

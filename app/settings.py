@@ -35,6 +35,10 @@ SETTINGS = (
     Setting("INDEX_DIR", "instance/index", "Folder of the index generations."),
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
+    Setting("PARSE_SECONDS", 30.0, "Seconds reading one PDF, Word, HTML or .rst file may take."),
+    Setting(
+        "PARSE_MEMORY_MB", 1024, "Megabytes reading one PDF, Word, HTML or .rst file may take."
+    ),
     Setting("CACHE_SIZE", 512, "Answers kept in each worker's cache of recent searches."),
     Setting(
         "WARM_POSTINGS",

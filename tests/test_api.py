@@ -20,7 +20,17 @@ from referencing.jsonschema import DRAFT202012
 from indexer.build import build_index
 from tests.conftest import ARTICLE, make_app
 
-CITATION_KEYS = ["file", "line_start", "line_end", "char_start", "char_end", "label", "url"]
+CITATION_KEYS = [
+    "file",
+    "line_start",
+    "line_end",
+    "char_start",
+    "char_end",
+    "label",
+    "page",
+    "page_end",
+    "url",
+]
 RESULT_KEYS = [
     "id",
     "rank",
@@ -110,6 +120,7 @@ class TestSearchContract:
             assert citation["file"] == "lighthouse.md"
             assert all(isinstance(citation[k], int) for k in CITATION_KEYS[1:5])
             assert 1 <= citation["line_start"] <= citation["line_end"]
+            assert (citation["page"], citation["page_end"]) == (None, None)  # not paged
             assert 0 <= citation["char_start"] < citation["char_end"]
             assert "lighthouse.md" in citation["label"]
             assert citation["url"].startswith("/source/lighthouse.md#L")
