@@ -37,7 +37,11 @@ def main() -> None:
 @click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder to index.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
-@click.option("--strict", is_flag=True, help="Fail, keeping the old index, if a file of a readable type fails.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail, keeping the old index, if a file of a readable type fails.",
+)
 @click.option("--lock-timeout", type=float, help="Seconds to wait for another build.")
 @click.option(
     "--exclude",
