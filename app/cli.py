@@ -282,14 +282,14 @@ def summary(report: BuildReport, source_dir: Path, index_dir: Path | str) -> str
         f"Generation {report.generation} is live in {index_dir}.",
     ]
     if report.removed_leftovers:
-        lines.append(f"Removed {len(report.removed_leftovers)} unfinished build(s).")
+        lines.append(f"Removed {counted(len(report.removed_leftovers), 'unfinished build')}.")
     for path, warning in report.warnings:
         lines.append(f"Warning: {path}: {warning}")
     if report.unread:
         counts = ", ".join(f"{n:,} {ext}" for ext, n in report.unread.items())
         lines.append(f"Not read (types Kavosh does not read): {counts}.")
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.append(f"Skipped {counted(len(report.skipped), 'file')}:")
         lines.extend(f"  {s.relative_path}: {s.reason}" for s in report.skipped)
     return "\n".join(lines)
 

@@ -156,10 +156,8 @@ def refuse_skipped(report: BuildReport, strict: bool, previous: str) -> None:
     """With `--strict`, refuse to publish when any file was skipped."""
     if strict and report.skipped:
         names = ", ".join(s.relative_path for s in report.skipped[:5])
-        raise BuildError(
-            f"{len(report.skipped)} file(s) could not be indexed ({names}); "
-            f"--strict keeps {previous}"
-        )
+        files = "1 file" if len(report.skipped) == 1 else f"{len(report.skipped)} files"
+        raise BuildError(f"{files} could not be indexed ({names}); --strict keeps {previous}")
 
 
 def refuse_empty(report: BuildReport, source_dir: Path) -> None:

@@ -81,7 +81,7 @@ class TestExitStatus:
         assert result.exit_code == 3, result.output
         assert result.output.splitlines()[2:] == [
             "Warning: legacy.txt: not valid UTF-8: read as cp1252",
-            "Skipped 1 file(s):",
+            "Skipped 1 file:",
             "  empty.txt: empty file",
         ]
         assert (tmp_path / "index" / CURRENT).exists()
@@ -119,7 +119,7 @@ class TestStrict:
         result = kavosh("index", "--strict", "--source", str(source), "--index", str(index_dir))
         assert result.exit_code == 1
         assert result.output == (
-            "Error: 1 file(s) could not be indexed (empty.txt); --strict keeps the previous index\n"
+            "Error: 1 file could not be indexed (empty.txt); --strict keeps the previous index\n"
         )
         assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
         assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(".")) == [
@@ -157,7 +157,7 @@ class TestTypesNotRead:
         assert result.exit_code == 3, result.output
         assert result.output.splitlines()[2:] == [
             "Not read (types Kavosh does not read): 1 .png.",
-            "Skipped 1 file(s):",
+            "Skipped 1 file:",
             "  scanned.pdf: no text layer (scanned?)",
         ]
         strict = kavosh("index", "--strict", "--source", str(source), "--index", str(tmp_path))
