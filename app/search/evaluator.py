@@ -14,6 +14,14 @@ through Whoosh's own matcher, so the result is the same, only slower.
 Results are dense (`Matches`: a mask and a score for every passage), which
 costs a few microseconds per node on a corpus of tens of thousands of
 passages and keeps every operation a single array expression.
+
+Cost is bounded per query. A clause is computed once however often the
+query repeats it (results are remembered by the clause's structure, not
+its object), a phrase made only of function words reads the positions of
+its best candidates only, and every posting list and position read is
+charged to the query's `Budget`, which also holds its deadline. Once the
+budget is spent, whatever is not yet computed matches nothing, and
+`partial` says the answer is the best found so far.
 """
 
 from __future__ import annotations
@@ -32,9 +40,17 @@ from whoosh.query import (
     Term,
 )
 
+from app.search.budget import Budget
 from app.search.postings import Postings
+from app.search.stopwords import STOPWORDS
 
 _NULL = type(NullQuery)
+# A phrase of function words only ("of the") reads the positions of at most
+# this many of the passages that hold all its words: those its words score
+# best in (short passages that use them often).
+FUNCTION_PHRASE_CANDIDATES = 2_000
+# Candidates a phrase works through between two looks at the budget.
+CHUNK = 512
 
 
 @dataclass
@@ -48,15 +64,25 @@ class Matches:
 class Evaluator:
     """Computes `Matches` for query trees over one generation's postings.
 
-    Results are remembered per query object for the evaluator's lifetime (one
-    search), so the groups that the ranked query, the match set and the tiers
-    share are computed once.
+    Results are remembered by each clause's structure for the evaluator's
+    lifetime (one search), so the groups that the ranked query, the match set
+    and the tiers share, and clauses a query repeats, are computed once.
+
+    :param budget: what the search may spend (see `budget`); none by default.
     """
 
-    def __init__(self, postings: Postings):
+    def __init__(self, postings: Postings, budget: Budget | None = None):
         self.postings = postings
         self.size = postings.doc_count
-        self._memo: dict[int, tuple[object, Matches]] = {}
+        self.budget = budget or Budget()
+        self._memo: dict[int, Matches] = {}
+        self._identities: dict[int, tuple[object, int]] = {}
+        self._structures: dict[tuple, int] = {}
+
+    @property
+    def partial(self) -> bool:
+        """True when the budget cut something short: the answer is the best so far."""
+        return self.budget.partial
 
     def nothing(self) -> Matches:
         return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size))
@@ -68,12 +94,39 @@ class Evaluator:
         return Matches(mask, np.zeros(self.size))
 
     def evaluate(self, query) -> Matches:
-        remembered = self._memo.get(id(query))
-        if remembered is not None and remembered[0] is query:
-            return remembered[1]
+        """The passages `query` matches and their scores (never to be changed
+        in place: they are shared by every clause equal to `query`)."""
+        key = self.identity(query)
+        remembered = self._memo.get(key)
+        if remembered is not None:
+            return remembered
+        if self.budget.exhausted():
+            return self.nothing()
         matches = self._compute(query)
-        self._memo[id(query)] = (query, matches)
+        self._memo[key] = matches
         return matches
+
+    def identity(self, query) -> int:
+        """A number per distinct computation: equal for clauses of the same
+        structure (worked out once per object, from its children's numbers)."""
+        known = self._identities.get(id(query))
+        if known is not None and known[0] is query:
+            return known[1]
+        structure = _structure(query, self.identity)
+        number = self._structures.setdefault(structure, len(self._structures))
+        self._identities[id(query)] = (query, number)
+        return number
+
+    def _distinct(self, queries) -> list[tuple[object, int]]:
+        """`queries` with repeats folded into a count, in first-seen order."""
+        counted: dict[int, list] = {}
+        for query in queries:
+            key = self.identity(query)
+            if key in counted:
+                counted[key][1] += 1
+            else:
+                counted[key] = [query, 1]
+        return [(query, count) for query, count in counted.values()]
 
     # -- node types ------------------------------------------------------------------
 
@@ -100,15 +153,16 @@ class Evaluator:
         """Add a sum of terms into `into`, flattening nested `Or`s (a sum of
         sums is one sum) so that most of a query is a run of array additions."""
         if isinstance(query, Term):
-            if query.fieldname not in self.postings.searcher.schema:
+            if query.fieldname not in self.postings.searcher.schema or self.budget.exhausted():
                 return
             ids, scores = self.postings.scored(query.fieldname, query.text)
+            self.budget.charge_postings(len(ids))
             if len(ids):
                 into.scores[ids] += scores * (factor * query.boost)
                 into.mask[ids] = True
         elif isinstance(query, Or):
-            for child in query.subqueries:
-                self._accumulate(child, into, factor * query.boost)
+            for child, count in self._distinct(query.subqueries):
+                self._accumulate(child, into, factor * query.boost * count)
         elif isinstance(query, Prefix):
             for text in self.postings.expand_prefix(query.fieldname, query.text):
                 self._accumulate(Term(query.fieldname, text), into, factor * query.boost)
@@ -156,13 +210,15 @@ class Evaluator:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return self.nothing()
+        if len(candidates) > FUNCTION_PHRASE_CANDIDATES and all(w in STOPWORDS for w in words):
+            candidates = _best(candidates, postings, FUNCTION_PHRASE_CANDIDATES)
+            self.budget.cut = True
         found = self._positions_in_reach(field, words, postings, candidates, query.slop)
         hits = np.array(
-            [
-                d
-                for d in found["alive"]
-                if _in_sequence([found[w].get(d, ()) for w in words], query.slop)
-            ],
+            self._keep(
+                found["alive"],
+                lambda d: _in_sequence([found[w].get(d, ()) for w in words], query.slop),
+            ),
             dtype=np.int64,
         )
         matches = self.nothing()
@@ -188,17 +244,16 @@ class Evaluator:
         for index in order:
             word = words[index]
             if word not in found:
-                found[word] = self.postings.positions(field, word, alive)
+                found[word] = self._positions(field, word, alive)
             for other in seen:
-                gap = index - other
+                first, second, gap = found[words[other]], found[word], index - other
                 alive = np.array(
-                    [
-                        d
-                        for d in alive.tolist()
-                        if _within(
-                            found[words[other]].get(d, ()), found[word].get(d, ()), gap, slop
-                        )
-                    ],
+                    self._keep(
+                        alive.tolist(),
+                        lambda d, a=first, b=second, g=gap: _within(
+                            a.get(d, ()), b.get(d, ()), g, slop
+                        ),
+                    ),
                     dtype=np.int64,
                 )
             seen.append(index)
@@ -207,11 +262,36 @@ class Evaluator:
         found["alive"] = alive.tolist()
         return found
 
+    def _positions(self, field: str, word: str, wanted: np.ndarray) -> dict:
+        """`Postings.positions`, a chunk of passages at a time while the
+        budget lasts (passages not reached count as not holding the word)."""
+        found: dict = {}
+        for start in range(0, len(wanted), CHUNK):
+            if self.budget.exhausted():
+                break
+            chunk = self.postings.positions(field, word, wanted[start : start + CHUNK])
+            self.budget.charge_positions(sum(map(len, chunk.values())))
+            found.update(chunk)
+        return found
+
+    def _keep(self, candidates: list[int], test) -> list[int]:
+        """The candidates that pass `test`, while the budget lasts."""
+        kept = []
+        for start in range(0, len(candidates), CHUNK):
+            if self.budget.exhausted():
+                break
+            kept += [d for d in candidates[start : start + CHUNK] if test(d)]
+        return kept
+
     def _by_whoosh(self, query) -> Matches:
         """Any other query type, through Whoosh's own matcher."""
         matches = self.nothing()
         matcher = query.matcher(self.postings.searcher)
+        read = 0
         while matcher.is_active():
+            read += 1
+            if read % CHUNK == 0 and self.budget.exhausted():
+                break
             docnum = matcher.id()
             matches.mask[docnum] = True
             matches.scores[docnum] = matcher.score()
@@ -237,3 +317,32 @@ def _within(first: list[int], second: list[int], gap: int, slop: int) -> bool:
     low, high = gap, gap * slop
     later = set(second)
     return any(p + step in later for p in first for step in range(low, high + 1))
+
+
+def _best(candidates: np.ndarray, postings: list, count: int) -> np.ndarray:
+    """The `count` candidates with the highest sum of the words' scores, ascending."""
+    total = np.zeros(len(candidates))
+    for ids, scores in postings:
+        total += scores[np.searchsorted(ids, candidates)]
+    return np.sort(candidates[np.argpartition(-total, count)[:count]])
+
+
+def _structure(query, identity) -> tuple:
+    """A clause as a tuple of its own parameters and its children's
+    `identity`: equal tuples compute the same `Matches`."""
+    if query is None or isinstance(query, _NULL):
+        return ("null",)
+    boost = query.boost
+    if isinstance(query, Term):
+        return ("term", query.fieldname, query.text, boost)
+    if isinstance(query, Prefix):
+        return ("prefix", query.fieldname, query.text, boost)
+    if isinstance(query, Phrase):
+        return ("phrase", query.fieldname, tuple(query.words), query.slop, boost)
+    if isinstance(query, AndMaybe):
+        return ("andmaybe", boost, identity(query.a), identity(query.b))
+    if isinstance(query, (And, Or, DisjunctionMax)):
+        tiebreak = getattr(query, "tiebreak", 0.0)
+        children = tuple(identity(child) for child in query.subqueries)
+        return (type(query).__name__, boost, tiebreak, children)
+    return ("other", id(query))  # an unknown type is remembered per object
