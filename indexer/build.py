@@ -36,6 +36,7 @@ from indexer.passages import (
     require_folder,
 )
 from indexer.schema import build_schema
+from indexer.scored_postings import write_scored_postings
 
 __all__ = ["BuildReport", "build_index"]
 
@@ -64,6 +65,7 @@ def build_index(
         try:
             with store.new_generation() as (folder, name):
                 documents, vocabulary = _write(folder, corpus, splitter, report, progress)
+                write_scored_postings(folder)
                 refuse_skipped(report, strict, "the previous index")
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)

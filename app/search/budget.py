@@ -25,7 +25,7 @@ DEFAULT_BUDGET_MS = 500
 # Postings (one passage of one term's posting list) a query may read.
 MAX_POSTINGS = 4_000_000
 # Word positions a query's phrases may read.
-MAX_POSITIONS = 2_000_000
+MAX_POSITIONS = 10_000_000
 
 
 @dataclass

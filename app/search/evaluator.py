@@ -41,6 +41,7 @@ from whoosh.query import (
 )
 
 from app.search.budget import Budget
+from app.search.phrases import phrase_hits
 from app.search.postings import Postings
 from app.search.stopwords import STOPWORDS
 
@@ -213,14 +214,17 @@ class Evaluator:
         if len(candidates) > FUNCTION_PHRASE_CANDIDATES and all(w in STOPWORDS for w in words):
             candidates = _best(candidates, postings, FUNCTION_PHRASE_CANDIDATES)
             self.budget.cut = True
-        found = self._positions_in_reach(field, words, postings, candidates, query.slop)
-        hits = np.array(
-            self._keep(
-                found["alive"],
-                lambda d: _in_sequence([found[w].get(d, ()) for w in words], query.slop),
-            ),
-            dtype=np.int64,
-        )
+        if self.postings.has_positions(field):
+            hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
+        else:
+            found = self._positions_in_reach(field, words, postings, candidates, query.slop)
+            hits = np.array(
+                self._keep(
+                    found["alive"],
+                    lambda d: _in_sequence([found[w].get(d, ()) for w in words], query.slop),
+                ),
+                dtype=np.int64,
+            )
         matches = self.nothing()
         if not len(hits):
             return matches
