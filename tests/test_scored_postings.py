@@ -58,13 +58,15 @@ def test_every_term_has_the_same_postings_scores_and_counts(both):
 
 
 def test_positions_are_the_segments(both):
+    """A term's positions in any passages asked for, as Whoosh decodes them."""
     searcher, stored, decoded = both
     for term in list(searcher.reader().field_terms("text"))[::7]:
-        passages, positions = stored.occurrences("text", term)
         ids, _ = decoded.scored("text", term)
-        found = decoded.positions("text", term, ids.astype(np.int64))
-        want = [(docnum, p) for docnum in sorted(found) for p in found[docnum]]
-        assert list(zip(passages.tolist(), positions.tolist(), strict=True)) == want, term
+        for within in (ids.astype(np.int64), ids[::2].astype(np.int64), ids[:0]):
+            passages, positions = stored.occurrences("text", term, within)
+            found = decoded.positions("text", term, within)
+            want = [(docnum, p) for docnum in sorted(found) for p in found[docnum]]
+            assert list(zip(passages.tolist(), positions.tolist(), strict=True)) == want, term
 
 
 def test_the_manifest_lists_the_arrays(generation):

@@ -29,10 +29,8 @@ def phrase_hits(
     empty if the budget runs out on the way."""
     reachable = None
     for word in words:
-        passages, positions = postings.occurrences(field, word)
-        at = np.minimum(np.searchsorted(candidates, passages), len(candidates) - 1)
-        inside = candidates[at] == passages
-        keys = (passages[inside].astype(np.int64) << _SHIFT) | positions[inside]
+        passages, positions = postings.occurrences(field, word, candidates)
+        keys = (passages.astype(np.int64) << _SHIFT) | positions
         if not budget.charge_positions(len(keys)):
             return np.zeros(0, dtype=np.int64)
         if reachable is None:

@@ -156,10 +156,12 @@ class Postings:
         stored = self.arrays.get(field)
         return stored is not None and stored.positions is not None
 
-    def occurrences(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(passage, position) of every occurrence of a term, ascending, from
-        the scored arrays (see `has_positions`)."""
-        return self.arrays[field].occurrences(text)
+    def occurrences(
+        self, field: str, text: str, within: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(passage, position) of each occurrence of a term in the passages
+        `within`, ascending, from the scored arrays (see `has_positions`)."""
+        return self.arrays[field].occurrences(text, within)
 
     def expand_prefix(self, field: str, prefix: str) -> list[str]:
         return [_text(t) for t in self.reader.expand_prefix(field, prefix)]

@@ -39,14 +39,21 @@ class FieldArrays:
             return 0, 0
         return int(self.starts[number]), int(self.starts[number + 1])
 
-    def occurrences(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(passage, position) of every occurrence of `text`, ascending."""
+    def occurrences(self, text: str, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passage, position) of each occurrence of `text` in the passages
+        `within` (ascending), ascending: only their positions are read."""
         start, end = self.span(text)
-        if start == end or self.offsets is None:
+        if start == end or self.offsets is None or not len(within):
             return _EMPTY_IDS, _EMPTY_IDS
-        bounds = self.offsets[start : end + 1]
-        passages = np.repeat(self.ids[start:end], np.diff(bounds))
-        return passages, self.positions[bounds[0] : bounds[-1]]
+        ids = self.ids[start:end]
+        at = np.minimum(np.searchsorted(ids, within), len(ids) - 1)
+        postings = start + at[ids[at] == within]
+        firsts, lasts = self.offsets[postings], self.offsets[postings + 1]
+        counts = lasts - firsts
+        # Each posting's run of positions, gathered in one index array.
+        runs = np.repeat(firsts - np.cumsum(counts) + counts, counts)
+        gathered = runs + np.arange(len(runs))
+        return np.repeat(self.ids[postings], counts), self.positions[gathered]
 
 
 def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
@@ -79,4 +86,6 @@ def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
 
 
 def _mapped(prefix: Path, name: str) -> np.ndarray:
-    return np.load(f"{prefix}-{name}.npy", mmap_mode="r")
+    """A memory-mapped array, as a plain ndarray view: slicing a `np.memmap`
+    costs a Python-level wrapper each time."""
+    return np.load(f"{prefix}-{name}.npy", mmap_mode="r").view(np.ndarray)
