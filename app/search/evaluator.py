@@ -41,17 +41,10 @@ from whoosh.query import (
 )
 
 from app.search.budget import Budget
-from app.search.phrases import phrase_hits
+from app.search.phrases import CHUNK, best_candidates, phrase_hits
 from app.search.postings import Postings
-from app.search.stopwords import STOPWORDS
 
 _NULL = type(NullQuery)
-# A phrase of function words only ("of the") reads the positions of at most
-# this many of the passages that hold all its words: those its words score
-# best in (short passages that use them often).
-FUNCTION_PHRASE_CANDIDATES = 2_000
-# Candidates a phrase works through between two looks at the budget.
-CHUNK = 512
 
 
 @dataclass
@@ -211,20 +204,8 @@ class Evaluator:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return self.nothing()
-        if len(candidates) > FUNCTION_PHRASE_CANDIDATES and all(w in STOPWORDS for w in words):
-            candidates = _best(candidates, postings, FUNCTION_PHRASE_CANDIDATES)
-            self.budget.cut = True
-        if self.postings.has_positions(field):
-            hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
-        else:
-            found = self._positions_in_reach(field, words, postings, candidates, query.slop)
-            hits = np.array(
-                self._keep(
-                    found["alive"],
-                    lambda d: _in_sequence([found[w].get(d, ()) for w in words], query.slop),
-                ),
-                dtype=np.int64,
-            )
+        candidates = best_candidates(words, candidates, postings, self.budget)
+        hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
         matches = self.nothing()
         if not len(hits):
             return matches
@@ -233,59 +214,6 @@ class Evaluator:
         matches.scores[hits] *= query.boost
         matches.mask[hits] = True
         return matches
-
-    def _positions_in_reach(self, field, words, postings, candidates, slop) -> dict:
-        """Positions of the phrase's words in the candidates that can still
-        hold the phrase. The rarest words are read first, and a candidate is
-        dropped as soon as two words read so far stand too far apart (word j
-        must be `j - i` to `(j - i) · slop` positions after word i), so the
-        long posting lists of common words are read only for the few
-        passages left."""
-        order = sorted(range(len(words)), key=lambda i: len(postings[i][0]))
-        found: dict = {}
-        seen: list[int] = []
-        alive = candidates
-        for index in order:
-            word = words[index]
-            if word not in found:
-                found[word] = self._positions(field, word, alive)
-            for other in seen:
-                first, second, gap = found[words[other]], found[word], index - other
-                alive = np.array(
-                    self._keep(
-                        alive.tolist(),
-                        lambda d, a=first, b=second, g=gap: _within(
-                            a.get(d, ()), b.get(d, ()), g, slop
-                        ),
-                    ),
-                    dtype=np.int64,
-                )
-            seen.append(index)
-            if not len(alive):
-                break
-        found["alive"] = alive.tolist()
-        return found
-
-    def _positions(self, field: str, word: str, wanted: np.ndarray) -> dict:
-        """`Postings.positions`, a chunk of passages at a time while the
-        budget lasts (passages not reached count as not holding the word)."""
-        found: dict = {}
-        for start in range(0, len(wanted), CHUNK):
-            if self.budget.exhausted():
-                break
-            chunk = self.postings.positions(field, word, wanted[start : start + CHUNK])
-            self.budget.charge_positions(sum(map(len, chunk.values())))
-            found.update(chunk)
-        return found
-
-    def _keep(self, candidates: list[int], test) -> list[int]:
-        """The candidates that pass `test`, while the budget lasts."""
-        kept = []
-        for start in range(0, len(candidates), CHUNK):
-            if self.budget.exhausted():
-                break
-            kept += [d for d in candidates[start : start + CHUNK] if test(d)]
-        return kept
 
     def _by_whoosh(self, query) -> Matches:
         """Any other query type, through Whoosh's own matcher."""
@@ -301,34 +229,6 @@ class Evaluator:
             matches.scores[docnum] = matcher.score()
             matcher.next()
         return matches
-
-
-def _in_sequence(positions: list, slop: int) -> bool:
-    """True if one position from each list follows the previous by 1..slop."""
-    reachable = set(positions[0])
-    for following in positions[1:]:
-        reachable = {p for p in following if any(p - k in reachable for k in range(1, slop + 1))}
-        if not reachable:
-            return False
-    return bool(reachable)
-
-
-def _within(first: list[int], second: list[int], gap: int, slop: int) -> bool:
-    """True if some position in `second` is `gap` to `gap · slop` positions
-    after one in `first` (before it, for a negative gap)."""
-    if gap < 0:
-        first, second, gap = second, first, -gap
-    low, high = gap, gap * slop
-    later = set(second)
-    return any(p + step in later for p in first for step in range(low, high + 1))
-
-
-def _best(candidates: np.ndarray, postings: list, count: int) -> np.ndarray:
-    """The `count` candidates with the highest sum of the words' scores, ascending."""
-    total = np.zeros(len(candidates))
-    for ids, scores in postings:
-        total += scores[np.searchsorted(ids, candidates)]
-    return np.sort(candidates[np.argpartition(-total, count)[:count]])
 
 
 def _structure(query, identity) -> tuple:
