@@ -32,17 +32,7 @@ RESULT_KEYS = [
     "excerpt",
     "citation",
 ]
-SEARCH_KEYS = [
-    "query",
-    "total",
-    "page",
-    "per_page",
-    "took_ms",
-    "partial",
-    "suggestion",
-    "results",
-    "facets",
-]
+SEARCH_KEYS = "query total page per_page took_ms partial suggestion results facets".split()
 
 
 # -- helpers ----------------------------------------------------------------------

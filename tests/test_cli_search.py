@@ -14,17 +14,7 @@ from tests.search_fixtures import ARTICLE
 
 RESULT_KEYS = {"id", "rank", "score", "title", "section", "speaker", "text", "excerpt", "citation"}
 CITATION_KEYS = {"file", "line_start", "line_end", "char_start", "char_end", "label", "url"}
-RESULTS_KEYS = {
-    "query",
-    "total",
-    "page",
-    "per_page",
-    "took_ms",
-    "partial",
-    "suggestion",
-    "results",
-    "facets",
-}
+RESULTS_KEYS = set("query total page per_page took_ms partial suggestion results facets".split())
 
 
 @pytest.fixture
