@@ -133,7 +133,10 @@ class Postings:
     def most_frequent(self, field: str, budget: int, limit: int = WARM_TERMS) -> list[str]:
         """The field's `limit` most frequent terms, by falling document
         frequency, as many as fit in `budget` postings (what a server warms:
-        the long tail of rare words costs a read each and is rarely asked)."""
+        the long tail of rare words costs a read each and is rarely asked).
+        Empty for a field the scored arrays hold: nothing to decode there."""
+        if field in self.arrays:
+            return []
         frequencies = sorted(
             ((info.doc_frequency(), term) for term, info in self.reader.iter_field(field)),
             reverse=True,
