@@ -45,6 +45,11 @@ SETTINGS = (
         2_000_000,
         "Postings of the most frequent words a server decodes when it opens an index (0: none).",
     ),
+    Setting(
+        "QUERY_BUDGET_MS",
+        500,
+        "Milliseconds a query may take; past it the best found so far is answered, marked partial.",
+    ),
     Setting("BACKEND", "whoosh", "Search engine: `whoosh` (the local index) or `typesense`."),
     Setting(
         "TYPESENSE_NODES",

@@ -38,6 +38,7 @@ from indexer.passages import (
     require_folder,
 )
 from indexer.schema import build_schema
+from indexer.scored_postings import write_scored_postings
 from indexer.sources import DEFAULT_BUDGET
 
 __all__ = ["BuildReport", "build_index"]
@@ -75,6 +76,7 @@ def build_index(
                 documents, vocabulary = _write(folder, corpus, splitter, report, progress)
                 refuse_skipped(report, strict, "the previous index")
                 refuse_empty(report, source_dir)
+                write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started

@@ -42,7 +42,7 @@ RESULT_KEYS = [
     "excerpt",
     "citation",
 ]
-SEARCH_KEYS = ["query", "total", "page", "per_page", "took_ms", "suggestion", "results", "facets"]
+SEARCH_KEYS = "query total page per_page took_ms partial suggestion results facets".split()
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -103,6 +103,7 @@ class TestSearchContract:
         assert body["total"] == 2
         assert (body["page"], body["per_page"]) == (1, 10)
         assert isinstance(body["took_ms"], int | float) and body["took_ms"] >= 0
+        assert body["partial"] is False
         assert body["suggestion"] is None
         assert len(body["results"]) == 2
         for rank, hit in enumerate(body["results"], start=1):

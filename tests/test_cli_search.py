@@ -15,7 +15,7 @@ from tests.search_fixtures import ARTICLE
 RESULT_KEYS = {"id", "rank", "score", "title", "section", "speaker", "text", "excerpt", "citation"}
 CITATION_KEYS = {"file", "line_start", "line_end", "char_start", "char_end", "label", "url"}
 CITATION_KEYS |= {"page", "page_end"}  # null for files without pages
-RESULTS_KEYS = {"query", "total", "page", "per_page", "took_ms", "suggestion", "results", "facets"}
+RESULTS_KEYS = set("query total page per_page took_ms partial suggestion results facets".split())
 
 
 @pytest.fixture

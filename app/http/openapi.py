@@ -86,6 +86,7 @@ SEARCH = {
         "page",
         "per_page",
         "took_ms",
+        "partial",
         "suggestion",
         "results",
         "facets",
@@ -97,6 +98,7 @@ SEARCH = {
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "took_ms": {"type": "number", "minimum": 0},
+        "partial": {"type": "boolean"},
         "suggestion": _NULLABLE_STRING,
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
         "facets": {

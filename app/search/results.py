@@ -68,6 +68,7 @@ class Results:
     suggestion: str | None = None
     generation: str = ""
     notes: tuple[str, ...] = ()
+    partial: bool = False  # the query's budget ran out: the best found so far
 
     @property
     def pages(self) -> int:
@@ -81,6 +82,7 @@ class Results:
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 2),
+            "partial": self.partial,
             "suggestion": self.suggestion,
             "results": [hit.to_dict(link) for hit in self.hits],
             "facets": {
