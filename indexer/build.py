@@ -20,6 +20,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.budget import Budget
 from indexer.bulk import BulkWriter
 from indexer.errors import BuildError
 from indexer.generations import MANIFEST, GenerationStore
@@ -32,10 +33,13 @@ from indexer.passages import (
     manifest_of,
     passage_fields,
     read_source_folder,
+    refuse_empty,
     refuse_skipped,
     require_folder,
 )
 from indexer.schema import build_schema
+from indexer.scored_postings import write_scored_postings
+from indexer.sources import DEFAULT_BUDGET
 
 __all__ = ["BuildReport", "build_index"]
 
@@ -47,24 +51,32 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 60.0,
     strict: bool = False,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> BuildReport:
     """Build and publish a new generation of the index of `source_dir`.
 
     :param progress: called with each file's name as it is read and indexed.
     :param lock_timeout: seconds to wait for a build already under way.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
     """
     started = time.monotonic()
     source_dir = require_folder(source_dir)
     store = GenerationStore(index_dir)
     with store.lock(lock_timeout):
         removed = store.remove_leftovers()
-        corpus, splitter, report = read_source_folder(source_dir, progress)
+        corpus, splitter, report = read_source_folder(
+            source_dir, progress, exclude=exclude, budget=budget
+        )
         report.removed_leftovers = removed
         try:
             with store.new_generation() as (folder, name):
                 documents, vocabulary = _write(folder, corpus, splitter, report, progress)
                 refuse_skipped(report, strict, "the previous index")
+                refuse_empty(report, source_dir)
+                write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started

@@ -20,7 +20,17 @@ from referencing.jsonschema import DRAFT202012
 from indexer.build import build_index
 from tests.conftest import ARTICLE, make_app
 
-CITATION_KEYS = ["file", "line_start", "line_end", "char_start", "char_end", "label", "url"]
+CITATION_KEYS = [
+    "file",
+    "line_start",
+    "line_end",
+    "char_start",
+    "char_end",
+    "label",
+    "page",
+    "page_end",
+    "url",
+]
 RESULT_KEYS = [
     "id",
     "rank",
@@ -45,6 +55,7 @@ SEARCH_KEYS = [
     "took_ms",
     "processing_time_ms",
     "notes",
+    "partial",
     "suggestion",
     "results",
     "facets",
@@ -112,6 +123,7 @@ class TestSearchContract:
         assert isinstance(body["took_ms"], int | float) and body["took_ms"] >= 0
         assert isinstance(body["processing_time_ms"], int) and body["processing_time_ms"] >= 0
         assert body["notes"] == []
+        assert body["partial"] is False
         assert body["suggestion"] is None
         assert len(body["results"]) == 2
         for rank, hit in enumerate(body["results"], start=1):
@@ -131,6 +143,7 @@ class TestSearchContract:
             assert citation["file"] == "lighthouse.md"
             assert all(isinstance(citation[k], int) for k in CITATION_KEYS[1:5])
             assert 1 <= citation["line_start"] <= citation["line_end"]
+            assert (citation["page"], citation["page_end"]) == (None, None)  # not paged
             assert 0 <= citation["char_start"] < citation["char_end"]
             assert "lighthouse.md" in citation["label"]
             assert citation["url"].startswith("/source/lighthouse.md#L")
@@ -411,7 +424,7 @@ class TestErrors:
             raise RuntimeError("secret-7f3 detail")
 
         monkeypatch.setattr(SearchService, "documents", broken)
-        app.logger.disabled = True
+        monkeypatch.setattr(app.logger, "disabled", True)  # the logger outlives this app
         error = assert_error(app.test_client().get("/api/documents"), 500, "internal_error")
         assert "secret-7f3" not in error["message"]
 

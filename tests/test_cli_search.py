@@ -17,9 +17,10 @@ RESULT_KEYS = {
     *("matched_terms", "language"),
 }
 CITATION_KEYS = {"file", "line_start", "line_end", "char_start", "char_end", "label", "url"}
+CITATION_KEYS |= {"page", "page_end"}  # null for files without pages
 RESULTS_KEYS = {
     *("query", "total", "page", "per_page", "took_ms", "suggestion", "results", "facets"),
-    *("total_pages", "offset", "limit", "processing_time_ms", "notes"),
+    *("total_pages", "offset", "limit", "processing_time_ms", "notes", "partial"),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from app.http.errors import error_response
+from app.http.errors import error_response, public_message, scrub
 from app.http.links import citation_url
 from app.http.openapi import openapi_document
 from app.http.params import SEARCH_PARAMETERS, known_only, search_request
@@ -61,16 +61,14 @@ def health():
         manifest = service.manifest()
         passages = service.passage_count()
     except KavoshError as error:
-        response = jsonify(
-            {"status": error.code, "message": error.message, "index_dir": service.location}
-        )
+        response = jsonify({"status": error.code, "message": public_message(error)})
         response.status_code = 503
         return response
     degraded = service.degraded
     return jsonify(
         {
             "status": "degraded" if degraded else "ok",
-            **({"message": degraded} if degraded else {}),
+            **({"message": scrub(degraded)} if degraded else {}),
             "generation": manifest["generation"],
             "passages": passages,
             "documents": manifest["documents"],

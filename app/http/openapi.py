@@ -11,18 +11,37 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 
 CITATION = {
     "type": "object",
-    "required": ["file", "line_start", "line_end", "char_start", "char_end", "label", "url"],
     "additionalProperties": False,
     "properties": {
         "file": {"type": "string", "description": "Path relative to the source folder."},
-        "line_start": {"type": "integer", "minimum": 1},
-        "line_end": {"type": "integer", "minimum": 1},
+        "line_start": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "First cited line; in a paged file (PDF), counted within `page`.",
+        },
+        "line_end": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Last cited line; in a paged file, counted within `page_end`.",
+        },
         "char_start": {"type": "integer", "minimum": 0},
         "char_end": {"type": "integer", "minimum": 0},
         "label": {"type": "string"},
+        "page": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Page of the first cited line (PDF); null for formats without pages.",
+        },
+        "page_end": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Page of the last cited line; equals `page` unless the passage "
+            "crosses a page break.",
+        },
         "url": {"type": "string", "description": "The source viewer at the cited lines."},
     },
 }
+CITATION["required"] = list(CITATION["properties"])  # every key, null where it does not apply
 PASSAGE = {
     "type": "object",
     "required": ["id", "title", "section", "speaker", "text", "citation"],
@@ -87,6 +106,7 @@ SEARCH = {
         "took_ms",
         "processing_time_ms",
         "notes",
+        "partial",
         "suggestion",
         "results",
         "facets",
@@ -108,6 +128,7 @@ SEARCH = {
             "description": "How the query was read: words it excludes, terms cut from a "
             "long query.",
         },
+        "partial": {"type": "boolean"},
         "suggestion": _NULLABLE_STRING,
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
         "facets": {

@@ -54,6 +54,9 @@ class Query:
     clauses: list[Clause]
     compiled: Compiled
     compiler: QueryCompiler
+    # When to stop and answer the best found so far: a `time.perf_counter()`
+    # value, or None for no deadline (see `budget`).
+    deadline: float | None = None
 
 
 @dataclass
@@ -73,6 +76,7 @@ class Page:
     found: list[Found]
     facets: dict[str, list[FacetValue]] = field(default_factory=no_facets)
     generation: str = ""  # which snapshot answered, when not the one asked
+    partial: bool = False  # the budget ran out: the best found so far
 
 
 class Engine(Protocol):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh.query import And, Or
 
+from app.search.budget import Budget
 from app.search.compiler import Compiled
 from app.search.engine import Found, Page, Query
 from app.search.evaluator import Evaluator
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 def rank(generation: Generation, query: Query) -> Page:
     """The page of passages `query.request` asks for, best first."""
     request, compiled = query.request, query.compiled
-    evaluator = Evaluator(generation.postings)
+    evaluator = Evaluator(generation.postings, Budget(deadline=query.deadline))
     ranked = evaluator.evaluate(compiled.ranked)
     matched = ranked.mask & _allowed(evaluator, query)
     level, scores = _levels(evaluator, compiled, ranked, matched)
@@ -46,6 +47,7 @@ def rank(generation: Generation, query: Query) -> Page:
         total=len(passages),
         found=[Found(stored(docnum), score, compiled.marks) for docnum, score in window],
         facets=generation.facets.counts(matched, request.facet_limit, by_document),
+        partial=evaluator.partial,
     )
 
 

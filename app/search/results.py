@@ -77,6 +77,7 @@ class Results:
     # excludes, terms cut from a long query), as sentences.
     notes: tuple[str, ...] = ()
     offset: int = 0  # ranked results before the first hit
+    partial: bool = False  # the query's budget ran out: the best found so far
 
     @property
     def pages(self) -> int:
@@ -100,6 +101,7 @@ class Results:
             "took_ms": round(self.took_ms, 2),
             "processing_time_ms": round(self.took_ms),
             "notes": list(self.notes),
+            "partial": self.partial,
             "suggestion": self.suggestion,
             "results": [hit.to_dict(link) for hit in self.hits],
             "facets": {
