@@ -20,6 +20,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.budget import Budget
 from indexer.bulk import BulkWriter
 from indexer.errors import BuildError
 from indexer.generations import MANIFEST, GenerationStore
@@ -28,11 +29,14 @@ from indexer.passages import (
     VOCABULARY,
     BuildReport,
     manifest_of,
+    refuse_empty,
     refuse_skipped,
     require_folder,
 )
 from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
+from indexer.scored_postings import write_scored_postings
+from indexer.sources import DEFAULT_BUDGET
 
 __all__ = ["BuildReport", "build_index"]
 
@@ -53,14 +57,18 @@ def build_index(
     lock_timeout: float = 60.0,
     strict: bool = False,
     memory_mb: float = MEMORY_MB,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> BuildReport:
     """Build and publish a new generation of the index of `source_dir`.
 
     :param progress: called with each file's name as it is read and indexed.
     :param lock_timeout: seconds to wait for a build already under way.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
     :param memory_mb: about how much memory the build may use; past it,
         postings go to disk in sorted runs, merged when the build ends.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
     """
     started = time.monotonic()
     source_dir = require_folder(source_dir)
@@ -69,10 +77,13 @@ def build_index(
         removed = store.remove_leftovers()
         try:
             with store.new_generation() as (folder, name):
-                walked, runs = _write(folder, source_dir, progress, _pool_mb(memory_mb))
+                reading = {"exclude": exclude, "budget": budget}
+                walked, runs = _write(folder, source_dir, reading, progress, _pool_mb(memory_mb))
                 report, documents, vocabulary = walked.report, walked.documents, walked.vocabulary
                 report.removed_leftovers = removed
                 refuse_skipped(report, strict, "the previous index")
+                refuse_empty(report, source_dir)
+                write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
@@ -100,13 +111,13 @@ def _pool_mb(memory_mb: float) -> float:
     return max(memory_mb - FIXED_MB, memory_mb * MIN_POOL_SHARE)
 
 
-def _write(folder, source_dir, progress, pool_mb) -> tuple[WalkResult, int]:
+def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, int]:
     """Write the passages a child process analyses (see `pipeline`); return
     what it counted and how many sorted runs the postings took on disk."""
     index = whoosh_index.create_in(folder, build_schema())
     writer = BulkWriter(index, limitmb=pool_mb)
     try:
-        with AnalysedPassages(source_dir, progress) as passages:
+        with AnalysedPassages(source_dir, reading, progress) as passages:
             for fields, analysed in passages:
                 writer.add_analysed(fields, analysed)
             runs = len(writer.pool.runs)

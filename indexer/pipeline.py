@@ -52,7 +52,14 @@ class WalkResult:
 class AnalysedPassages:
     """`(fields, analysed)` for every passage, in order; `result` once exhausted."""
 
-    def __init__(self, source_dir: Path, progress: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        source_dir: Path,
+        reading: dict | None = None,
+        progress: Callable[[str], None] | None = None,
+    ):
+        """:param reading: keyword arguments of `read_source_folder` (the
+        excluded patterns, the per-file parse budget)."""
         # fork: the child starts at once, with every module already imported.
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
@@ -61,7 +68,14 @@ class AnalysedPassages:
         self._written = context.Value("l", 0, lock=False)
         self._process = context.Process(
             target=_walk,
-            args=(Path(source_dir), self._receiver, sender, self._written, progress is not None),
+            args=(
+                Path(source_dir),
+                reading or {},
+                self._receiver,
+                sender,
+                self._written,
+                progress is not None,
+            ),
             name="kavosh-analyse",
         )
         self._process.start()
@@ -108,7 +122,7 @@ class AnalysedPassages:
         self.close()
 
 
-def _walk(source_dir: Path, receiver, sender, written, with_progress: bool) -> None:
+def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progress) -> None:
     """The child: walk the corpus, analyse each passage, send it all."""
     # The parent's end of the pipe, closed here so that a parent killed
     # outright breaks the pipe; and the kernel is asked to stop this process
@@ -118,7 +132,7 @@ def _walk(source_dir: Path, receiver, sender, written, with_progress: bool) -> N
     try:
         analyse = Analyser(build_schema())
         progress = (lambda name: sender.send(("progress", name))) if with_progress else None
-        corpus, splitter, report = read_source_folder(source_dir, progress)
+        corpus, splitter, report = read_source_folder(source_dir, progress, **reading)
         tally, batch, sent = Tally(), [], 0
         for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
             batch.append(passage_fields(document, passage, position))

@@ -1,5 +1,5 @@
 """The Kavosh web app: `create_app` wires the search core to the page and
-the JSON API. There is no global app; gunicorn calls `app:create_app()`,
+the JSON API. There is no global app; `kavosh serve` calls `app:create_app()`,
 which builds it here: the one module outside the views that imports Flask."""
 
 from __future__ import annotations
