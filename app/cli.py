@@ -81,6 +81,7 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclu
             progress=progress,
             lock_timeout=settings["LOCK_TIMEOUT"],
             strict=strict,
+            memory_mb=settings["BUILD_MEMORY_MB"],
             exclude=exclude,
             budget=Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"]),
         )
@@ -164,6 +165,7 @@ def render_results(results: Results, color: bool, unit: str = "passages") -> str
     lines = [f"{results.total:,} {unit} for {results.query!r} ({results.took_ms:.0f} ms)"]
     if results.suggestion:
         lines.append(f"Did you mean: {results.suggestion}")
+    lines += [f"Note: {note}" for note in results.notes]
     for hit in results.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation.label}")
@@ -215,7 +217,10 @@ def serve_command(host, port, workers, index_dir, source_dir) -> None:
         click.echo("No index of this version yet: building it first.", err=True)
         try:
             report = build_index(
-                settings["SOURCE_DIR"], settings["INDEX_DIR"], progress=_Progress()
+                settings["SOURCE_DIR"],
+                settings["INDEX_DIR"],
+                progress=_Progress(),
+                memory_mb=settings["BUILD_MEMORY_MB"],
             )
         except KavoshError as error:
             raise click.ClickException(_with_origin(error, recorded)) from error

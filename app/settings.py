@@ -35,6 +35,11 @@ SETTINGS = (
     Setting("INDEX_DIR", "instance/index", "Folder of the index generations."),
     Setting("SYNONYMS_FILE", "instance/synonyms.txt", "Synonyms that override the shipped ones."),
     Setting("LOCK_TIMEOUT", 60.0, "Seconds a build waits for another build to finish."),
+    Setting(
+        "BUILD_MEMORY_MB",
+        512,
+        "Megabytes `kavosh index` may hold; past it postings go to disk in sorted runs.",
+    ),
     Setting("PARSE_SECONDS", 30.0, "Seconds reading one PDF, Word, HTML or .rst file may take."),
     Setting(
         "PARSE_MEMORY_MB", 1024, "Megabytes reading one PDF, Word, HTML or .rst file may take."

@@ -21,8 +21,8 @@ from app.search.budget import DEFAULT_BUDGET_MS
 from app.search.compiler import QueryCompiler
 from app.search.engine import Engine, Page, Query, Snapshot, no_facets
 from app.search.highlight import Marks
-from app.search.querylang import parse
-from app.search.request import SearchRequest
+from app.search.querylang import Clause, cut, parse, shown
+from app.search.request import MAX_TERMS, SearchRequest
 from app.search.results import Hit, Results, hit_from_fields
 from app.search.spelling import did_you_mean
 from app.search.synonyms import SynonymsFile
@@ -118,7 +118,7 @@ class SearchService:
         request: SearchRequest,
         deadline: float | None,
     ) -> Results:
-        clauses = parse(request.query)
+        clauses, dropped = cut(parse(request.query), MAX_TERMS)
         compiled = compiler.compile(clauses)
         if compiled.empty:
             page = Page(total=0, found=[], facets=no_facets())
@@ -129,7 +129,7 @@ class SearchService:
         return Results(
             query=request.query,
             total=page.total,
-            page=request.page,
+            page=request.start // request.per_page + 1,
             per_page=request.per_page,
             took_ms=0.0,
             hits=[
@@ -139,7 +139,8 @@ class SearchService:
             facets=page.facets,
             suggestion=did_you_mean(request.query, compiled.words, snapshot.vocabulary),
             generation=page.generation or snapshot.name,
-            notes=tuple(compiled.notes),
+            notes=tuple(_notes(clauses, dropped) + compiled.notes),
+            offset=request.start,
             partial=page.partial,
         )
 
@@ -198,6 +199,25 @@ class SearchService:
 
     def close(self) -> None:
         self.engine.close()
+
+
+def _notes(clauses: list[Clause], dropped: int) -> list[str]:
+    """What the answer says about how the query was read."""
+    notes = []
+    excluded = [f"“{shown(c)}”" for c in clauses if c.occur == "must_not"]
+    if excluded:
+        words = (
+            ", ".join(excluded[:-1]) + " or " + excluded[-1] if len(excluded) > 1 else excluded[0]
+        )
+        notes.append(
+            f"Passages with {words} were left out: a minus sign (or NOT) before a word excludes it."
+        )
+    if dropped:
+        notes.append(
+            f"The query is long: its first {MAX_TERMS} terms were searched and the other "
+            f"{dropped:,} left out."
+        )
+    return notes
 
 
 def _retimed(results: Results, started: float) -> Results:
