@@ -8,6 +8,7 @@ Layout of an index folder::
     gen-000007/        the live generation: a Whoosh index plus manifest.json
     gen-000006/        the previous one, kept for readers still on it
     .building-000008-4242/   a build under way (or the leftover of a killed one)
+    .CURRENT.4242      the next CURRENT being written (or a killed build's leftover)
 
 A build writes into a `.building-*` folder, seals it (`seal`: the manifest
 records every file's size and SHA-256), renames it to `gen-*` and only
@@ -41,6 +42,7 @@ MANIFEST = "manifest.json"
 CHECKSUM = "sha256"
 _GENERATION = re.compile(r"^gen-(\d{6})$")
 _BUILDING = re.compile(r"^\.building-(\d{6})-\d+$")
+_NEXT_CURRENT = re.compile(rf"^\.{CURRENT}\.\d+$")
 
 
 class GenerationStore:
@@ -147,11 +149,16 @@ class GenerationStore:
         self.prune()
 
     def remove_leftovers(self) -> list[str]:
-        """Delete folders of builds that never finished (only under the lock)."""
+        """Delete what builds that never finished left (only under the lock):
+        their folders, and a CURRENT never switched to (a kill between the
+        rename and the switch)."""
         removed = []
         for entry in self.root.iterdir():
             if _BUILDING.match(entry.name):
                 shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+            elif _NEXT_CURRENT.match(entry.name):
+                entry.unlink(missing_ok=True)
                 removed.append(entry.name)
         return removed
 

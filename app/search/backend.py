@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.search.budget import DEFAULT_BUDGET_MS
 from app.search.engine import Engine
 from app.search.errors import KavoshError
 from app.search.service import SearchService
@@ -76,4 +77,5 @@ def open_search(settings: dict[str, Any], *, serving: bool = False) -> SearchSer
         open_engine(settings, serving=serving),
         synonyms_file=settings.get("SYNONYMS_FILE"),
         cache_size=settings.get("CACHE_SIZE", 512),
+        budget_ms=settings.get("QUERY_BUDGET_MS", DEFAULT_BUDGET_MS),
     )

@@ -20,11 +20,12 @@ from app.search.request import SearchRequest
 from app.search.results import FacetValue
 from app.search.vocabulary import Vocabulary
 
-# The facets every answer carries (empty lists when nothing matched), each
-# with the stored column it counts in both engines, and how many values it lists.
+# The facets every answer carries (empty lists when nothing matched): those
+# counted from a stored column in both engines (with the column), and tags
+# (counted from the tag terms' postings; the Typesense engine lists none).
+# How many values each lists is the request's `facet_limit`.
 FACET_COLUMNS = {"source": "source", "section": "section_path"}
-FACET_NAMES = tuple(FACET_COLUMNS)
-FACET_LIMIT = 20
+FACET_NAMES = (*FACET_COLUMNS, "tags")
 
 
 def no_facets() -> dict[str, list[FacetValue]]:
@@ -53,6 +54,9 @@ class Query:
     clauses: list[Clause]
     compiled: Compiled
     compiler: QueryCompiler
+    # When to stop and answer the best found so far: a `time.perf_counter()`
+    # value, or None for no deadline (see `budget`).
+    deadline: float | None = None
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Page:
     found: list[Found]
     facets: dict[str, list[FacetValue]] = field(default_factory=no_facets)
     generation: str = ""  # which snapshot answered, when not the one asked
+    partial: bool = False  # the budget ran out: the best found so far
 
 
 class Engine(Protocol):

@@ -40,21 +40,17 @@ from app.search.highlight import know_stems, prepare
 from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.ranking import rank
 from app.search.safe_storage import PositionalStorage
+from app.search.scored import open_scored
 from app.search.vocabulary import Vocabulary
 from indexer.generations import GenerationStore, checksum_problem
 from indexer.passages import DOCUMENTS, VOCABULARY
 from indexer.schema import TEXT_FIELDS
+from indexer.scored_postings import FIELD_B, K1, B  # BM25F's, as the arrays were scored
 
 # Most frequent words whose index terms a warming server works out for excerpts.
 WARM_WORDS = 30_000
 # Searched fields besides the passage text (whose words the vocabulary holds).
 METADATA_FIELDS = [name for name in TEXT_FIELDS if name != "text"]
-
-# BM25F: passages are short, so length normalization is kept moderate, and
-# lighter still in the short metadata fields.
-K1 = 1.2
-B = 0.75
-FIELD_B = {"title": 0.3, "section": 0.3, "speaker": 0.0}
 
 
 @dataclass
@@ -186,7 +182,7 @@ class WhooshEngine(GenerationChoice):
                 reader = searcher.reader()
                 vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
                 know_stems(vocabulary.stems)
-                postings = Postings(searcher, K1, B, FIELD_B)
+                postings = Postings(searcher, K1, B, FIELD_B, open_scored(folder))
                 generation = Generation(
                     searcher=searcher,
                     postings=postings,

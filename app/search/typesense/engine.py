@@ -21,8 +21,8 @@ import json
 import threading
 import time
 
-from app.search.engine import FACET_COLUMNS, FACET_LIMIT, Found, Page, Query, Snapshot
-from app.search.errors import IndexUnavailableError, NoIndexError
+from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
+from app.search.errors import IndexUnavailableError, NoIndexError, QueryError
 from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.query import Catalog, search_params
@@ -117,6 +117,8 @@ class TypesenseEngine:
         """With `group="document"` Typesense groups by document and ranks each
         group by its best passage (no whole-document score)."""
         request = query.request
+        if request.tags:  # tags are not pushed to the collection (indexer/typesense/schema.py)
+            raise QueryError("the tags filter needs the Whoosh engine", "unsupported_filter")
         wanted = search_params(query.clauses, snapshot.state, query.compiler.synonyms, request)
         if wanted.matches_nothing:
             return Page(total=0, found=[])
@@ -129,11 +131,13 @@ class TypesenseEngine:
             self._checked = 0.0  # the alias moved: re-read it on the next call
         if "grouped_hits" in answer:
             answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
+        hits = answer["hits"][wanted.skip : wanted.skip + request.per_page]
         found = [
             Found(hit["document"], float(hit["text_match"]), _marks(hit, query.compiled.marks))
-            for hit in answer["hits"]
+            for hit in hits
         ]
-        return Page(answer["found"], found, _facets(answer), generation=answered_by)
+        facets = _facets(answer, request.facet_limit)
+        return Page(answer["found"], found, facets, generation=answered_by)
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
         try:
@@ -158,11 +162,11 @@ def _marks(found: dict, marks: Marks) -> Marks:
     return Marks(terms=marks.terms | matched, phrases=list(marks.phrases))
 
 
-def _facets(answer: dict) -> dict[str, list[FacetValue]]:
+def _facets(answer: dict, limit: int) -> dict[str, list[FacetValue]]:
     by_field = {f["field_name"]: f.get("counts", []) for f in answer.get("facet_counts", [])}
-    facets = {}
+    facets = no_facets()  # no tags: the collection has none
     for name, column in FACET_COLUMNS.items():
         values = [FacetValue(str(c["value"]), c["count"]) for c in by_field.get(column, [])]
         values.sort(key=lambda v: (-v.count, v.value))
-        facets[name] = values[:FACET_LIMIT]
+        facets[name] = values[:limit]
     return facets
