@@ -4,7 +4,8 @@
 the passages into a new Whoosh generation beside the live one, and publish it
 atomically (see `generations`). Besides the Whoosh files, a generation holds:
 
-- `manifest.json`: schema version, build time, counts, skipped files;
+- `manifest.json`: schema version, build time, counts, skipped files, and
+  every other file's size and SHA-256;
 - `documents.json`: each document's metadata and passage count;
 - `vocabulary.json`: every folded word form with its stem and document
   frequency, which the search core uses for typo tolerance, "did you mean"
@@ -23,7 +24,7 @@ from whoosh import index as whoosh_index
 from indexer.budget import Budget
 from indexer.bulk import BulkWriter
 from indexer.errors import BuildError
-from indexer.generations import MANIFEST, GenerationStore
+from indexer.generations import GenerationStore, seal
 from indexer.passages import (
     DOCUMENTS,
     VOCABULARY,
@@ -88,15 +89,10 @@ def build_index(
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
                 manifest = manifest_of(name, source_dir, report)
-                # Sizes let a reader tell a truncated or damaged generation
-                # before trusting it (see `GenerationStore.checked_manifest`).
-                manifest["files"] = {
-                    p.name: p.stat().st_size
-                    for p in sorted(folder.iterdir())
-                    if p.is_file() and not p.name.endswith("WRITELOCK")
-                }
                 manifest["build"] = {"memory_mb": memory_mb, "sorted_runs": runs}
-                _write_json(folder / MANIFEST, manifest)
+                # Sizes and checksums let a reader tell a truncated or damaged
+                # generation before trusting it, and while serving it.
+                seal(folder, manifest)
         except OSError as error:
             raise BuildError(
                 f"could not write the index in {index_dir}: {error.strerror or error}; "

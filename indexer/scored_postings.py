@@ -15,8 +15,9 @@ each field `F` of `TEXT_FIELDS`:
 
 and for the passage text also `scored-text-offsets.npy` (int64, where each
 posting's positions start) and `scored-text-positions.npy` (int32). A
-serving process memory-maps them (`numpy.load(mmap_mode="r")`): opening is
-instant, and forked workers share the pages instead of decoding copies.
+serving process reads them whole when it opens the generation (not
+memory-mapped: a truncated file must raise, not crash a worker), and
+workers forked after that share the pages instead of decoding copies.
 The build lists them in the manifest like every other file.
 
 The BM25F parameters and formula live here, and the search core scores

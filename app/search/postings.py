@@ -14,7 +14,7 @@ passages that hold every word of the phrase.
 
 A generation built with scored arrays (`indexer.scored_postings`, opened by
 `scored.open_scored`) needs none of that for its text fields: a term's
-postings, scores and positions are slices of memory-mapped arrays, scored
+postings, scores and positions are slices of arrays read once per generation, scored
 when the generation was built by the same `bm25f`.
 """
 

@@ -1,7 +1,9 @@
-"""A generation's scored posting arrays (`indexer.scored_postings`),
-memory-mapped: a term's postings, scores and positions are slices of
-files the operating system pages in, shared by every worker, and nothing
-is decoded per query.
+"""A generation's scored posting arrays (`indexer.scored_postings`), read
+whole when the generation opens: a term's postings, scores and positions
+are slices of arrays, and nothing is decoded per query. They are read, not
+memory-mapped, so that a file truncated while serving cannot crash a worker
+with SIGBUS (as `safe_storage` does for the segment); opened in the master
+before the workers fork, their pages are shared by every worker.
 
 `open_scored` is the one function a generation's opening calls; it answers
 None (the search core then decodes Whoosh's postings as before) for a
@@ -73,19 +75,18 @@ def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
         with_positions = field == POSITIONS_FIELD
         opened[field] = FieldArrays(
             index=dict(zip(words, range(len(words)), strict=True)),
-            starts=_mapped(prefix, "starts"),
-            ids=_mapped(prefix, "ids"),
-            counts=_mapped(prefix, "counts"),
-            scores=_mapped(prefix, "scores"),
-            offsets=_mapped(prefix, "offsets") if with_positions else None,
-            positions=_mapped(prefix, "positions") if with_positions else None,
+            starts=_read(prefix, "starts"),
+            ids=_read(prefix, "ids"),
+            counts=_read(prefix, "counts"),
+            scores=_read(prefix, "scores"),
+            offsets=_read(prefix, "offsets") if with_positions else None,
+            positions=_read(prefix, "positions") if with_positions else None,
         )
         if len(opened[field].starts) != len(words) + 1:
             raise ValueError(f"scored-{field}: {len(words)} terms but other starts")
     return opened
 
 
-def _mapped(prefix: Path, name: str) -> np.ndarray:
-    """A memory-mapped array, as a plain ndarray view: slicing a `np.memmap`
-    costs a Python-level wrapper each time."""
-    return np.load(f"{prefix}-{name}.npy", mmap_mode="r").view(np.ndarray)
+def _read(prefix: Path, name: str) -> np.ndarray:
+    """One array, read whole (a short file raises ValueError, never a signal)."""
+    return np.load(f"{prefix}-{name}.npy", allow_pickle=False)

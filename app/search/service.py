@@ -99,7 +99,8 @@ class SearchService:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return _retimed(cached, started)
+                # The key ignores outer spaces; the echoed query is this client's own.
+                return _retimed(replace(cached, query=request.query), started)
         # The budget is the query's own: opening a new generation is not charged to it.
         deadline = time.perf_counter() + self.budget_ms / 1000 if self.budget_ms else None
         results = _retimed(self._search(snapshot, compiler, request, deadline), started)
