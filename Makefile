@@ -26,8 +26,10 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The engines on the three corpora, then the scaling curve (WikiText-2 1x, 4x, 8x).
 bench: $(VENV)/.test
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench --scale
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Kavosh needs Python 3.11+"'

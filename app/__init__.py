@@ -1,7 +1,7 @@
 """Kavosh's application: the search core (`app.search`, Flask-free), the web
 app and JSON API (`app.http`), the settings and the command line.
 
-`create_app` is here for gunicorn (`app:create_app()`); Flask is only
+`create_app` is here for `kavosh serve`; Flask is only
 imported when it is called, so `import app.search` stays Flask-free.
 """
 

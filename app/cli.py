@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,13 +16,16 @@ import click
 
 from app.search import Results, SearchRequest, open_search
 from app.search.backend import backend_name, typesense_nodes
-from app.settings import load_settings
+from app.settings import load_settings, setting_origin
+from indexer.budget import Budget
 from indexer.build import BuildReport, build_index
 from indexer.errors import KavoshError
 from indexer.generations import GenerationStore
 
 # Exit status of `kavosh index` when the index was built but files were skipped.
 EXIT_SKIPPED = 3
+# How the CLI names a SOURCE_DIR that comes from the live index's manifest.
+_RECORDED = "the folder the live index was built from (--source DIR to index another)"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,21 +37,33 @@ def main() -> None:
 @click.option("--source", "source_dir", type=click.Path(path_type=Path), help="Folder to index.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
-@click.option("--strict", is_flag=True, help="Fail, keeping the old index, if any file is skipped.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail, keeping the old index, if a file of a readable type fails.",
+)
 @click.option("--lock-timeout", type=float, help="Seconds to wait for another build.")
-def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> None:
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out files matching GLOB (gitignore syntax, as in .kavoshignore; repeatable).",
+)
+def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclude) -> None:
     """Rebuild the index from the source folder.
 
     The new index is written beside the live one and switched in atomically,
-    so a running server keeps answering. Exits 0 when every file was indexed,
-    3 when some were skipped (listed with reasons), 1 on failure.
+    so a running server keeps answering. Exits 0 when every readable file was
+    indexed, 3 when some failed (listed with reasons; types Kavosh does not
+    read are only counted), 1 on failure or when no file yields a passage.
     """
-    settings = load_settings(
-        {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
-    )
+    overrides = {"SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, "LOCK_TIMEOUT": lock_timeout}
+    settings = load_settings(overrides)
+    recorded = setting_origin("SOURCE_DIR", overrides) == "index"
     try:
         if backend_name(settings) == "typesense":
-            return _push(settings, if_missing, strict)
+            budget = Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"])
+            return _push(settings, if_missing, strict, exclude, budget)
     except KavoshError as error:
         raise click.ClickException(error.message) from error
     store = GenerationStore(settings["INDEX_DIR"])
@@ -58,6 +72,8 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
             click.echo(f"Index present in {settings['INDEX_DIR']} ({store.current_name()}).")
             return
         click.echo("The index was built by another version of Kavosh: rebuilding it.", err=True)
+    if recorded:
+        click.echo(f"Rebuilding {settings['SOURCE_DIR']}, {_RECORDED}.", err=True)
     progress = _Progress()
     try:
         report = build_index(
@@ -66,10 +82,13 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout) -> No
             progress=progress,
             lock_timeout=settings["LOCK_TIMEOUT"],
             strict=strict,
+            memory_mb=settings["BUILD_MEMORY_MB"],
+            exclude=exclude,
+            budget=Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"]),
         )
     except KavoshError as error:
         progress.done()
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(_with_origin(error, recorded)) from error
     except KeyboardInterrupt:
         progress.done()
         raise click.ClickException("interrupted: the previous index is untouched") from None
@@ -143,9 +162,11 @@ def _api_shape(results: Results, settings: dict) -> dict:
 
 def render_results(results: Results, color: bool, unit: str = "passages") -> str:
     """Results for a terminal: `<mark>` becomes bold yellow, or [brackets]."""
+    unit = unit.removesuffix("s") if results.total == 1 else unit
     lines = [f"{results.total:,} {unit} for {results.query!r} ({results.took_ms:.0f} ms)"]
     if results.suggestion:
         lines.append(f"Did you mean: {results.suggestion}")
+    lines += [f"Note: {note}" for note in results.notes]
     for hit in results.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation.label}")
@@ -167,54 +188,62 @@ def _terminal_marks(excerpt: str, color: bool) -> str:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=5000, type=int, show_default=True, envvar="PORT")
-@click.option("--workers", type=int, help="Worker processes [default: 2 per core, at most 8].")
-def serve_command(host, port, workers) -> None:
-    """Serve the search page and the JSON API with gunicorn.
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Worker processes [default: 1 per core, 2 to 8]."
+)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option(
+    "--source",
+    "source_dir",
+    type=click.Path(path_type=Path),
+    help="Source folder [default: the one the index was built from].",
+)
+def serve_command(host, port, workers, index_dir, source_dir) -> None:
+    """Serve the search page and the JSON API with granian.
 
     Builds the index first when there is none (or it was built by another
     version of Kavosh). The index is opened and warmed once, then the workers
     are forked; each keeps its searcher and picks up a new index generation
     without a restart.
     """
-    settings = load_settings()
+    from app import create_app
+    from app.http.server import check_port_free, default_workers, serve
+
+    check_port_free(host, port)
+    overrides = {"INDEX_DIR": index_dir, "SOURCE_DIR": source_dir}
+    settings = load_settings(overrides)
+    recorded = setting_origin("SOURCE_DIR", overrides) == "index"
     store = GenerationStore(settings["INDEX_DIR"])
     if backend_name(settings) == "whoosh" and not store.usable():
         click.echo("No index of this version yet: building it first.", err=True)
         try:
             report = build_index(
-                settings["SOURCE_DIR"], settings["INDEX_DIR"], progress=_Progress()
+                settings["SOURCE_DIR"],
+                settings["INDEX_DIR"],
+                progress=_Progress(),
+                memory_mb=settings["BUILD_MEMORY_MB"],
             )
         except KavoshError as error:
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(_with_origin(error, recorded)) from error
         click.echo(summary(report, settings["SOURCE_DIR"], settings["INDEX_DIR"]), err=True)
-    workers = workers or min(8, 2 * (os.cpu_count() or 1))
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "-",
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "10",
-        "--limit-request-line",
-        "8190",
-        "--limit-request-field_size",
-        "8190",
-        # Open and warm the index once, before forking: workers share it.
-        "--preload",
-        "app:create_app(preload_index=True)",
-    ]
-    click.echo(f"Kavosh on http://{host}:{port}/ with {workers} workers", err=True)
-    os.execv(sys.executable, command)
+    workers = workers or default_workers()
+    app = create_app(overrides, preload_index=True)
+    click.echo(
+        f"Kavosh on http://{host}:{port}/ with {counted(workers, 'worker')}: "
+        f"index {settings['INDEX_DIR']}, source {app.config['SOURCE_DIR']}",
+        err=True,
+    )
+    serve(app, host, port, workers)
 
 
-def _push(settings: dict, if_missing: bool, strict: bool) -> None:
+def _with_origin(error: KavoshError, recorded: bool) -> str:
+    """A build error's message, saying where a recorded source folder came from."""
+    if recorded and error.code == "source_unavailable":
+        return f"{error.message}: it is {_RECORDED}"
+    return error.message
+
+
+def _push(settings: dict, if_missing: bool, strict: bool, exclude, budget) -> None:
     """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
     from app.search.synonyms import load_groups
     from indexer.typesense.client import TypesenseClient
@@ -238,6 +267,8 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
             synonym_groups=load_groups(settings["SYNONYMS_FILE"]),
             progress=progress,
             strict=strict,
+            exclude=exclude,
+            budget=budget,
         )
     except KeyboardInterrupt:
         message = "interrupted: the alias still names the previous collection"
@@ -253,18 +284,27 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
 def summary(report: BuildReport, source_dir: Path, index_dir: Path | str) -> str:
     """The closing summary of a build, as `kavosh index` prints it."""
     lines = [
-        f"Indexed {report.documents:,} documents, {report.passages:,} passages, "
-        f"{report.words:,} words from {source_dir} in {report.seconds:.1f} s.",
+        f"Indexed {counted(report.documents, 'document')}, "
+        f"{counted(report.passages, 'passage')}, {counted(report.words, 'word')} "
+        f"from {source_dir} in {report.seconds:.1f} s.",
         f"Generation {report.generation} is live in {index_dir}.",
     ]
     if report.removed_leftovers:
-        lines.append(f"Removed {len(report.removed_leftovers)} unfinished build(s).")
+        lines.append(f"Removed {counted(len(report.removed_leftovers), 'unfinished build')}.")
     for path, warning in report.warnings:
         lines.append(f"Warning: {path}: {warning}")
+    if report.unread:
+        counts = ", ".join(f"{n:,} {ext}" for ext, n in report.unread.items())
+        lines.append(f"Not read (types Kavosh does not read): {counts}.")
     if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.append(f"Skipped {counted(len(report.skipped), 'file')}:")
         lines.extend(f"  {s.relative_path}: {s.reason}" for s in report.skipped)
     return "\n".join(lines)
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 passage`, `2 passages`, `1,943 words`."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 class _Progress:

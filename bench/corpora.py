@@ -49,6 +49,8 @@ class Corpus:
     :param kavosh_source: the folder Kavosh's own indexer reads.
     :param by_document: results are abstracts, so Kavosh's passages are
         collapsed to their best-ranked passage per file.
+    :param query_units: the units queries are drawn from, when not all of
+        them (a scaled corpus asks every size the queries of its first copy).
     """
 
     name: str
@@ -56,6 +58,7 @@ class Corpus:
     kavosh_source: Path
     qrels: dict[str, dict[str, int]] | None = None
     by_document: bool = False
+    query_units: list[Unit] | None = None
 
     def text_of(self, unit_id: str) -> str | None:
         if not hasattr(self, "_texts"):
@@ -72,6 +75,11 @@ def load(name: str, workdir: Path, *, quick: bool = False) -> Corpus:
         return Corpus("wikitext", units, WIKITEXT)
     if name == "seeds":
         return Corpus("seeds", seed_paragraphs(SEEDS), SEEDS)
+    from bench import scaling
+
+    copies = scaling.copies_of(name)
+    if copies:
+        return scaling.load_scaled(copies, workdir)
     raise ValueError(f"unknown corpus {name!r}; choose from {', '.join(CORPORA)}")
 
 

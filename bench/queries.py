@@ -106,14 +106,15 @@ def query_sets(corpus: Corpus, *, quick: bool = False, warmup: int = 20) -> Quer
     other (training) claims. Elsewhere all three sets are drawn from the
     text with one seeded generator.
     """
-    drawer = _Drawer(corpus.units, SEED)
+    drawer = _Drawer(corpus.query_units or corpus.units, SEED)
     load = drawer.draw({"words": LOAD_QUICK if quick else LOAD_QUERIES}, prefix="load-")
     if corpus.name == "scifact":
         claims = list(scifact_queries().items())
         test = [Query(qid, "claim", text) for qid, text in claims]
         others = [Query(qid, "claim", text) for qid, text in training_claims().items()]
         return QuerySets(test[:QUICK_QUERIES] if quick else test, others[:warmup], load)
-    counts = KINDS[corpus.name]
+    # A scaled WikiText-2 (`scaling`) is asked WikiText-2's queries.
+    counts = KINDS["wikitext" if corpus.query_units else corpus.name]
     if quick:
         counts = {kind: max(2, count // 10) for kind, count in counts.items()}
     timed = drawer.draw(counts)

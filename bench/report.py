@@ -14,6 +14,7 @@ import json
 import platform
 from pathlib import Path
 
+from bench import scaling
 from bench.corpora import CORPORA
 from bench.engines import package_version
 from bench.measure import machine
@@ -22,6 +23,10 @@ from bench.targets import check_targets
 HERE = Path(__file__).resolve().parent
 ANALYSIS = HERE / "ANALYSIS.md"
 PLOT = "latency_vs_ndcg.png"
+# The scaling run's record and plot (`python -m bench --scale`), kept beside
+# the main run's so that either run rewrites RESULTS.md with both.
+SCALING = "scaling.json"
+SCALING_PLOT = "scaling.png"
 MB = 1024 * 1024
 
 # (header, getter, higher is better, format)
@@ -71,12 +76,38 @@ def write(results: list[dict], output: Path, meta: dict) -> dict:
         "results": results,
     }
     (output / "results.json").write_text(json.dumps(record, indent=1) + "\n")
-    plotted = plot(results, output / PLOT)
-    (output / "RESULTS.md").write_text(markdown(record, plotted))
+    plot(results, output / PLOT)
+    render(output)
     return record
 
 
-def markdown(record: dict, plotted: bool) -> str:
+def write_scaling(results: list[dict], output: Path, meta: dict) -> dict:
+    """Write scaling.json and its plot into `output`, then RESULTS.md."""
+    output.mkdir(parents=True, exist_ok=True)
+    record = {**meta, "machine": machine(), "versions": _versions(results), "results": results}
+    (output / SCALING).write_text(json.dumps(record, indent=1) + "\n")
+    scaling.plot(record, output / SCALING_PLOT)
+    render(output)
+    return record
+
+
+def render(output: Path) -> None:
+    """RESULTS.md from the records in `output`: the main run's, the scaling run's."""
+    main, scaled = (_record(output / name) for name in ("results.json", SCALING))
+    plot_name = SCALING_PLOT if (output / SCALING_PLOT).exists() else None
+    section = scaling.markdown(scaled, plot_name) if scaled else []
+    if main:
+        text = markdown(main, (output / PLOT).exists(), section)
+    else:
+        text = "\n".join(["# Kavosh benchmark results", "", *section])
+    (output / "RESULTS.md").write_text(text)
+
+
+def _record(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def markdown(record: dict, plotted: bool, scaling_section: list[str] = ()) -> str:
     results = record["results"]
     lines = [
         "# Kavosh benchmark results",
@@ -104,6 +135,7 @@ def markdown(record: dict, plotted: bool) -> str:
         lines += _failures(rows)
     if plotted:
         lines += ["## Latency against relevance (SciFact)", "", f"![latency, nDCG@10]({PLOT})", ""]
+    lines += scaling_section
     lines += ["## Kavosh's targets", "", *_targets(record["targets"]), ""]
     lines += ["## Versions", ""]
     lines += [f"- {name} {version}" for name, version in sorted(record["versions"].items())]

@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
+from bench import scaling
 from bench.corpora import load
 from bench.queries import query_sets
 
@@ -67,41 +69,69 @@ class Plan:
     budget: float = 19.5 * 60
     warmup: int = 20
     rps_seconds: float = 3.0
+    started: float = 0.0
+    log: Callable[[str], None] = print
 
 
 def run(plan: Plan, log=print) -> list[dict]:
     """Every engine on every corpus, in order; one result dict each."""
-    started = time.monotonic()
-    results = []
+    plan.started = time.monotonic()
+    plan.log = log
+    results: list[dict] = []
     runs = len(plan.corpora) * len(plan.engines)
     # The seeds first: they take seconds, and must not be starved by the budget.
     for corpus_name in sorted(plan.corpora, key=RUN_ORDER.index):
-        queries_path = prepare(corpus_name, plan)
+        queries_path, _ = prepare(corpus_name, plan)
         for engine in plan.engines:
-            later = runs - len(results) - 1
-            left = plan.budget - (time.monotonic() - started) - RESERVE_PER_RUN * later
             limits = LIMITS[corpus_name]
-            limit = QUICK_LIMIT if plan.quick else limits.get(engine, limits["default"])
-            limit = min(limit, left)
-            if limit < 5:
-                result = _failed(engine, corpus_name, "not run: the run's time budget was spent")
-            else:
-                log(f"{corpus_name:9} {engine:12} running (limit {limit:.0f} s)")
-                result = run_one(engine, corpus_name, queries_path, plan, limit)
-            log(f"{corpus_name:9} {engine:12} {_summary(result)}")
-            results.append(result)
+            wanted = QUICK_LIMIT if plan.quick else limits.get(engine, limits["default"])
+            later = runs - len(results) - 1
+            results.append(_run_within(engine, corpus_name, queries_path, plan, wanted, later))
     return results
 
 
-def prepare(corpus_name: str, plan: Plan) -> Path:
-    """Write the corpus's files for Kavosh and its query set, once per run."""
+def run_scale(plan: Plan, sizes: list[int], log=print) -> list[dict]:
+    """The scaling curve (see `scaling`): each engine at each size, each
+    result marked with its number of copies and paragraph words."""
+    plan.started = time.monotonic()
+    plan.log = log
+    results: list[dict] = []
+    runs = len(sizes) * len(plan.engines)
+    for copies in sizes:
+        corpus_name = scaling.corpus_name(copies)
+        queries_path, words = prepare(corpus_name, plan)
+        for engine in plan.engines:
+            wanted = scaling.limit(engine, copies)
+            later = runs - len(results) - 1
+            result = _run_within(engine, corpus_name, queries_path, plan, wanted, later)
+            results.append({**result, "copies": copies, "words": words})
+    return results
+
+
+def _run_within(engine, corpus_name, queries_path, plan: Plan, wanted: float, later: int) -> dict:
+    """`run_one` with `wanted` seconds, or what the budget leaves after
+    keeping `RESERVE_PER_RUN` for each of the `later` runs still to come."""
+    left = plan.budget - (time.monotonic() - plan.started) - RESERVE_PER_RUN * later
+    limit = min(wanted, left)
+    if limit < 5:
+        result = _failed(engine, corpus_name, "not run: the run's time budget was spent")
+    else:
+        plan.log(f"{corpus_name:9} {engine:12} running (limit {limit:.0f} s)")
+        result = run_one(engine, corpus_name, queries_path, plan, limit)
+    plan.log(f"{corpus_name:9} {engine:12} {_summary(result)}")
+    return result
+
+
+def prepare(corpus_name: str, plan: Plan) -> tuple[Path, int]:
+    """Write the corpus's files for Kavosh and its query set, once per run;
+    return the query set's path and the corpus's paragraph words."""
     corpus = load(corpus_name, plan.workdir, quick=plan.quick)
     sets = query_sets(corpus, quick=plan.quick, warmup=plan.warmup)
     folder = plan.workdir / corpus_name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / ("queries-quick.json" if plan.quick else "queries.json")
     path.write_text(json.dumps(sets.to_dict()))
-    return path
+    return path, scaling.words(corpus)
 
 
 def run_one(engine: str, corpus: str, queries_path: Path, plan: Plan, limit: float) -> dict:

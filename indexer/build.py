@@ -4,7 +4,8 @@
 the passages into a new Whoosh generation beside the live one, and publish it
 atomically (see `generations`). Besides the Whoosh files, a generation holds:
 
-- `manifest.json`: schema version, build time, counts, skipped files;
+- `manifest.json`: schema version, build time, counts, skipped files, and
+  every other file's size and SHA-256;
 - `documents.json`: each document's metadata and passage count;
 - `vocabulary.json`: every folded word form with its stem and document
   frequency, which the search core uses for typo tolerance, "did you mean"
@@ -20,24 +21,33 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.budget import Budget
 from indexer.bulk import BulkWriter
 from indexer.errors import BuildError
-from indexer.generations import MANIFEST, GenerationStore
+from indexer.generations import GenerationStore, seal
 from indexer.passages import (
     DOCUMENTS,
     VOCABULARY,
     BuildReport,
-    Tally,
-    each_passage,
     manifest_of,
-    passage_fields,
-    read_source_folder,
+    refuse_empty,
     refuse_skipped,
     require_folder,
 )
+from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
+from indexer.scored_postings import write_scored_postings
+from indexer.sources import DEFAULT_BUDGET
 
 __all__ = ["BuildReport", "build_index"]
+
+# `BUILD_MEMORY_MB`'s default: megabytes a build may hold, both processes.
+MEMORY_MB = 512
+# What a build holds besides the posting pool: two Python processes with
+# Whoosh and NLTK loaded, the decoded corpus, its vocabulary. The pool gets
+# the rest of the budget, and never less than this share of it.
+FIXED_MB = 300
+MIN_POOL_SHARE = 0.25
 
 
 def build_index(
@@ -47,36 +57,42 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 60.0,
     strict: bool = False,
+    memory_mb: float = MEMORY_MB,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> BuildReport:
     """Build and publish a new generation of the index of `source_dir`.
 
     :param progress: called with each file's name as it is read and indexed.
     :param lock_timeout: seconds to wait for a build already under way.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
+    :param memory_mb: about how much memory the build may use; past it,
+        postings go to disk in sorted runs, merged when the build ends.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
     """
     started = time.monotonic()
     source_dir = require_folder(source_dir)
     store = GenerationStore(index_dir)
     with store.lock(lock_timeout):
         removed = store.remove_leftovers()
-        corpus, splitter, report = read_source_folder(source_dir, progress)
-        report.removed_leftovers = removed
         try:
             with store.new_generation() as (folder, name):
-                documents, vocabulary = _write(folder, corpus, splitter, report, progress)
+                reading = {"exclude": exclude, "budget": budget}
+                walked, runs = _write(folder, source_dir, reading, progress, _pool_mb(memory_mb))
+                report, documents, vocabulary = walked.report, walked.documents, walked.vocabulary
+                report.removed_leftovers = removed
                 refuse_skipped(report, strict, "the previous index")
+                refuse_empty(report, source_dir)
+                write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
                 manifest = manifest_of(name, source_dir, report)
-                # Sizes let a reader tell a truncated or damaged generation
-                # before trusting it (see `GenerationStore.checked_manifest`).
-                manifest["files"] = {
-                    p.name: p.stat().st_size
-                    for p in sorted(folder.iterdir())
-                    if p.is_file() and not p.name.endswith("WRITELOCK")
-                }
-                _write_json(folder / MANIFEST, manifest)
+                manifest["build"] = {"memory_mb": memory_mb, "sorted_runs": runs}
+                # Sizes and checksums let a reader tell a truncated or damaged
+                # generation before trusting it, and while serving it.
+                seal(folder, manifest)
         except OSError as error:
             raise BuildError(
                 f"could not write the index in {index_dir}: {error.strerror or error}; "
@@ -87,18 +103,25 @@ def build_index(
     return report
 
 
-def _write(folder, corpus, splitter, report, progress) -> tuple[list[dict], dict]:
+def _pool_mb(memory_mb: float) -> float:
+    return max(memory_mb - FIXED_MB, memory_mb * MIN_POOL_SHARE)
+
+
+def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, int]:
+    """Write the passages a child process analyses (see `pipeline`); return
+    what it counted and how many sorted runs the postings took on disk."""
     index = whoosh_index.create_in(folder, build_schema())
-    writer = BulkWriter(index)
-    tally = Tally()
+    writer = BulkWriter(index, limitmb=pool_mb)
     try:
-        for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
-            writer.add_document(**passage_fields(document, passage, position))
-        writer.commit()
+        with AnalysedPassages(source_dir, reading, progress) as passages:
+            for fields, analysed in passages:
+                writer.add_analysed(fields, analysed)
+            runs = len(writer.pool.runs)
+            writer.commit()
     except BaseException:
         writer.cancel()
         raise
-    return tally.documents, tally.vocabulary()
+    return passages.result, runs
 
 
 def _write_json(path: Path, data) -> None:

@@ -1,62 +1,225 @@
-"""A Whoosh writer for building a whole generation in one go.
+"""A Whoosh writer for building a whole generation in one go, in bounded memory.
 
 Whoosh's `SegmentWriter` is made for adding a few documents to a live index.
-A build adds every passage of a corpus at once, and on WikiText-2 over a third of
-its time went to two habits of that writer. `BulkWriter` changes only how the
-segment is written, never what it holds (each file in the segment, and the
+A build adds every passage of a corpus at once. `BulkWriter` changes only how
+the segment is written, never what it holds (each file in the segment, and the
 table of contents, match a `SegmentWriter`'s byte for byte):
 
-- Whoosh pools postings in memory up to `limitmb`, then pickles them to disk
-  in sorted runs and merges the runs back. `BulkWriter` pools up to
-  `POOL_MB`, and shares each distinct term and weight among its postings, so
-  a corpus like WikiText-2 is sorted in memory with room to spare.
-- Writing the pool out, Whoosh reads the document's field length once per
+- Whoosh pools every posting as a 5-tuple and sorts them all at the end.
+  Documents arrive in order, so the postings of one term are already sorted:
+  `_TermPool` keeps one flat list per term, `[docnum, weight, value, ...]`,
+  and sorts only the terms. Past its memory budget it writes the terms, in
+  order, to a run file on disk and starts afresh; the runs are merged term by
+  term at the end (a term's postings from an earlier run all come first), so
+  memory stays flat however large the corpus.
+- Documents can come already analysed (`add_analysed`), so the analysis can
+  run in another process (see `indexer.pipeline`).
+- Writing the postings out, Whoosh reads the document's field length once per
   posting, and for a field without lengths asks the disk every time.
   `_Lengths` reads each field's lengths once.
 """
 
 from __future__ import annotations
 
-from whoosh.codec.whoosh3 import W3PerDocReader, _lenfield
-from whoosh.writing import PostingPool, SegmentWriter
+import heapq
+import pickle
+from collections.abc import Iterator
+from operator import itemgetter
 
-# Whoosh's estimate of the pool's size, above which postings go to disk in
-# sorted runs. WikiText-2 (2.7 million postings) comes to about 450 MB by that
-# estimate; with terms and weights shared, its build peaks under 600 MB.
-POOL_MB = 640
+from whoosh.codec.whoosh3 import W3PerDocReader, _lenfield
+from whoosh.writing import SegmentWriter
+
+# The default budget of the posting pool (see `_TermPool.cost`).
+POOL_MB = 256
+MB = 1024 * 1024
+# Bytes a pooled posting and a new term take, beside the posting's value and
+# the term's text: three list slots and a docnum int; a key tuple, its bytes
+# object, its list and the dictionary's slot. Measured on WikiText-2.
+_POSTING_COST = 3 * 8 + 28 + 16
+_TERM_COST = 64 + 33 + 56 + 100
+
+
+class Analyser:
+    """What `SegmentWriter.add_document` derives from a document's fields, as
+    plain data: for each field in name order, its postings `(term bytes,
+    weight, value)` (None when not indexed) and its length. Pure, so another
+    process can do it.
+
+    A passage repeats its neighbour's title, document, source and section, so
+    each field's last analysis is kept and reused when the value repeats.
+    """
+
+    def __init__(self, schema):
+        self.schema = schema
+        self._last: dict[str, tuple[object, list | None, int]] = {}
+
+    def __call__(self, fields: dict) -> list[tuple[str, list | None, int]]:
+        analysed = []
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            last = self._last.get(fieldname)
+            if last is not None and last[0] == value:
+                analysed.append((fieldname, last[1], last[2]))
+                continue
+            postings, length = self._field(fieldname, value)
+            self._last[fieldname] = (value, postings, length)
+            analysed.append((fieldname, postings, length))
+        return analysed
+
+    def _field(self, fieldname: str, value) -> tuple[list | None, int]:
+        field = self.schema[fieldname]
+        if not field.indexed:
+            return None, 0
+        postings, length, scorable = [], 0, field.scorable
+        for term, frequency, weight, encoded in field.index(value):
+            if scorable:
+                length += frequency
+            # `* 1.0` as Whoosh applies the (unit) field boost: ints become floats.
+            postings.append((term, weight * 1.0, encoded))
+        return postings, length
 
 
 class BulkWriter(SegmentWriter):
-    """A `SegmentWriter` with a sharing posting pool and field lengths read once."""
+    """A `SegmentWriter` with a term-grouped, spilling pool and lengths read once.
+
+    :param limitmb: megabytes of postings pooled in memory before a run is
+        written to disk.
+    """
 
     def __init__(self, index, limitmb: float = POOL_MB):
         super().__init__(index, limitmb=limitmb)
-        self.pool = _SharingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        for name, field in self.schema.items():
+            if field.separate_spelling() or field.vector:
+                raise ValueError(f"BulkWriter does not write spelling or vectors ({name})")
+        self.pool = _TermPool(self._tempstorage, limit=int(limitmb * MB))
+        self.analyse = Analyser(self.schema)
+
+    def add_document(self, **fields):
+        """As `SegmentWriter.add_document`, for fields without `_` options."""
+        self.add_analysed(fields, self.analyse(fields))
+
+    def add_analysed(self, fields: dict, analysed: list | None) -> None:
+        """Add a document from `fields` and what an `Analyser` made of them
+        (analysed here when None)."""
+        if analysed is None:
+            analysed = self.analyse(fields)
+        self._check_state()
+        schema, perdoc, docnum = self.schema, self.perdocwriter, self.docnum
+        pool = self.pool
+        perdoc.start_doc(docnum)
+        for fieldname, postings, length in analysed:
+            field = schema[fieldname]
+            if postings:
+                pool.add(fieldname, docnum, postings)
+            value = fields[fieldname]
+            perdoc.add_field(fieldname, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def per_document_reader(self):
         if not self.perdocwriter.is_closed:
             raise RuntimeError("the per-document writer is still open")
         return _Lengths(self.storage, self.get_segment())
 
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        writer = self.fieldwriter
+        current = None
+        for (fieldname, term), flat in self.pool.terms():
+            if fieldname != current:
+                if current is not None:
+                    writer.finish_field()
+                writer.start_field(fieldname, self.schema[fieldname])
+                field_lengths = lengths.all_lengths(fieldname)
+                current = fieldname
+            writer.start_term(term)
+            add = writer.add
+            for at in range(0, len(flat), 3):
+                docnum = flat[at]
+                add(docnum, flat[at + 1], flat[at + 2] or b"", field_lengths[docnum])
+            writer.finish_term()
+        if current is not None:
+            writer.finish_field()
+        writer.close()
+        lengths.close()
 
-class _SharingPool(PostingPool):
-    """Postings as Whoosh pools them, with equal terms and weights shared."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._terms: dict[bytes, bytes] = {}
+class _TermPool:
+    """Postings by term; sorted runs on disk past `limit` bytes (see the module)."""
+
+    def __init__(self, tempstorage, limit: int):
+        self.tempstorage = tempstorage
+        self.limit = limit
+        self.postings: dict[tuple[str, bytes], list] = {}
+        self.cost = 0
+        self.runs: list[str] = []
         self._weights: dict[float, float] = {}
 
-    def add(self, item):
-        fieldname, term, docnum, weight, value = item
-        term = self._terms.setdefault(term, term)
-        weight = self._weights.setdefault(weight, weight)
-        self.fieldnames.add(fieldname)
-        # Whoosh's own estimate (`PostingPool.add`), so runs are cut as it would.
-        self.currentsize += 150 + len(fieldname) + 2 * len(term) + len(value or "")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append((fieldname, term, docnum, weight, value))
+    def add(self, fieldname: str, docnum: int, postings: list) -> None:
+        pool, weights = self.postings, self._weights
+        cost = self.cost
+        for term, weight, value in postings:
+            key = (fieldname, term)
+            flat = pool.get(key)
+            if flat is None:
+                flat = pool[key] = []
+                cost += _TERM_COST + len(term)
+            flat += (docnum, weights.setdefault(weight, weight), value)
+            cost += _POSTING_COST + (len(value) if value else 0)
+        self.cost = cost
+        if cost > self.limit:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write the pooled terms, sorted, to a new run file; empty the pool."""
+        name = f"run-{len(self.runs):05d}.postings"
+        with self.tempstorage.create_file(name).raw_file() as handle:
+            # One pickle per term, so that reading a run back remembers
+            # nothing of the terms before (an `Unpickler` would).
+            for key in sorted(self.postings):
+                pickle.dump((key, self.postings[key]), handle, pickle.HIGHEST_PROTOCOL)
+        self.runs.append(name)
+        self.postings = {}
+        self.cost = 0
+
+    def terms(self) -> Iterator[tuple[tuple[str, bytes], list]]:
+        """Every term in order with all its postings, runs first to last."""
+        in_memory = ((key, self.postings[key]) for key in sorted(self.postings))
+        if not self.runs:
+            yield from in_memory
+            return
+        sources = [self._read(name) for name in self.runs] + [in_memory]
+        merged = heapq.merge(*sources, key=itemgetter(0))
+        key, flat = next(merged)
+        for next_key, more in merged:
+            if next_key == key:
+                flat += more
+            else:
+                yield key, flat
+                key, flat = next_key, more
+        yield key, flat
+
+    def _read(self, name: str) -> Iterator[tuple[tuple[str, bytes], list]]:
+        with self.tempstorage.open_file(name).raw_file() as handle:
+            while True:
+                try:
+                    yield pickle.load(handle)
+                except EOFError:
+                    return
+
+    def cleanup(self) -> None:
+        for name in self.runs:
+            try:
+                self.tempstorage.delete_file(name)
+            except OSError:
+                pass
+        self.runs = []
 
 
 class _Lengths(W3PerDocReader):
@@ -67,10 +230,14 @@ class _Lengths(W3PerDocReader):
         self._lengths: dict[tuple[str, int], list] = {}
 
     def doc_field_length(self, docnum, fieldname, default=0):
+        return self.all_lengths(fieldname, default)[docnum]
+
+    def all_lengths(self, fieldname: str, default=0) -> list:
+        """Every document's length of `fieldname`, as Whoosh's reader gives it."""
         lengths = self._lengths.get((fieldname, default))
         if lengths is None:
             lengths = self._lengths[fieldname, default] = self._read(fieldname, default)
-        return lengths[docnum]
+        return lengths
 
     def _read(self, fieldname: str, default) -> list:
         if not self.has_column(_lenfield(fieldname)):

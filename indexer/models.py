@@ -17,7 +17,13 @@ class Citation:
     """Where a passage stands in its source file.
 
     Lines are 1-based and inclusive; characters are 0-based offsets into the
-    decoded (and, for .gz files, decompressed) text, end exclusive.
+    decoded (and, for .gz files, decompressed) text, end exclusive. For PDF
+    and Word that text is the extracted text (`sources.read_source`).
+
+    A paged file (PDF) also names the pages: `page` holds the first cited
+    line, `page_end` the last (the same page unless the passage crosses a
+    page break), and each line number counts within its own page, as a
+    reader cites a book. Both are None for formats without pages.
     """
 
     file: str
@@ -26,6 +32,8 @@ class Citation:
     char_start: int
     char_end: int
     label: str
+    page: int | None = None
+    page_end: int | None = None
 
     @property
     def anchor(self) -> str:

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.analysis import WORD_PATTERN, fold, indexed_forms, stem
+from indexer.budget import Budget
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.errors import BuildError, SourceError
 from indexer.models import Document, Passage
 from indexer.schema import SCHEMA_VERSION
-from indexer.sources import Skipped
+from indexer.sources import DEFAULT_BUDGET, Skipped
 
 # Beside the index proper, each generation stores these.
 DOCUMENTS = "documents.json"
@@ -36,6 +37,8 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     removed_leftovers: list[str] = field(default_factory=list)
+    # Files of types Kavosh does not read, by extension: counted, not failures.
+    unread: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,7 +65,7 @@ def each_passage(corpus, splitter, report: BuildReport, progress, tally: Tally):
     position = 0
     for source in corpus.sources:
         try:
-            parsed = list(documents_of(source, splitter))
+            parsed = list(documents_of(source, splitter, corpus.budget))
         except Exception as error:  # one broken file must not stop the corpus
             report.skipped.append(Skipped(source.relative_path, f"could not parse: {error}"))
             continue
@@ -115,6 +118,7 @@ def manifest_of(name: str, source_dir: Path, report: BuildReport) -> dict:
         "words": report.words,
         "seconds": round(report.seconds, 2),
         "skipped": [{"path": s.relative_path, "reason": s.reason} for s in report.skipped],
+        "unread": report.unread,
         "warnings": [{"path": path, "warning": text} for path, text in report.warnings],
     }
 
@@ -127,13 +131,24 @@ def require_folder(source_dir: Path) -> Path:
     return source_dir
 
 
-def read_source_folder(source_dir: Path, progress: Callable[[str], None] | None = None):
+def read_source_folder(
+    source_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    *,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
+):
     """The corpus of `source_dir`, its sentence splitter and a report already
-    holding the files skipped while reading."""
+    holding the files skipped while reading and the types not read.
+
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
+    """
     report = BuildReport()
-    corpus = read_corpus(source_dir, progress)
+    corpus = read_corpus(source_dir, progress, exclude=exclude, budget=budget)
     report.skipped.extend(corpus.skipped)
     report.warnings.extend(corpus.warnings)
+    report.unread = dict(sorted(corpus.unread.items(), key=lambda kv: (-kv[1], kv[0])))
     return corpus, train_splitter(corpus), report
 
 
@@ -141,7 +156,28 @@ def refuse_skipped(report: BuildReport, strict: bool, previous: str) -> None:
     """With `--strict`, refuse to publish when any file was skipped."""
     if strict and report.skipped:
         names = ", ".join(s.relative_path for s in report.skipped[:5])
-        raise BuildError(
-            f"{len(report.skipped)} file(s) could not be indexed ({names}); "
-            f"--strict keeps {previous}"
-        )
+        files = "1 file" if len(report.skipped) == 1 else f"{len(report.skipped)} files"
+        raise BuildError(f"{files} could not be indexed ({names}); --strict keeps {previous}")
+
+
+def refuse_empty(report: BuildReport, source_dir: Path) -> None:
+    """Refuse to publish a build that found no passage: an empty index would
+    answer every search with nothing, and look like a working one."""
+    if report.passages:
+        return
+    found = []
+    unread = sum(report.unread.values())
+    if unread:
+        kinds = "a type" if unread == 1 else "types"
+        found.append(f"{_files(unread)} of {kinds} Kavosh does not read")
+    if report.skipped:
+        found.append(f"{_files(len(report.skipped))} that could not be read")
+    detail = f" ({'; '.join(found)})" if found else ""
+    raise BuildError(
+        f"nothing to index: no file in {source_dir} yielded a passage{detail}; "
+        "the previous index, if any, is kept"
+    )
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file" + ("" if count == 1 else "s")

@@ -1,9 +1,20 @@
 """Finding source files and turning their bytes into text.
 
-A corpus folder may hold anything. This module decides, file by file, whether
-it can be read (text, Markdown, wiki text, HTML, each optionally gzip-compressed)
-and decodes it; everything it cannot read becomes a `Skipped` entry naming the
-file and the reason, so one bad file never stops the rest of the corpus.
+A corpus folder may hold anything, and is kept the way people keep folders.
+The walk (`discover`) skips what is not the reader's writing: hidden folders,
+`.git`, `node_modules`, `__pycache__`, virtual environments and build
+outputs, and whatever `.kavoshignore` (gitignore syntax) or `--exclude`
+names. Files of types Kavosh does not read (images, fonts, archives, source
+code) are `Unread`: counted by extension, never failures. A file of a
+readable type that cannot be read becomes a `Skipped` entry naming it and
+the reason, so one bad file never stops the rest of the corpus.
+
+`read_source` is the one way to get a file's text, for the build and for the
+source viewer alike: decoded text (each text format optionally
+gzip-compressed), or for PDF and Word the extracted text that citations
+count in, with its page starts. Files are opened without blocking and read
+only if they are regular files, so a FIFO never hangs a build; binary
+formats are extracted within a time and memory budget (`indexer.budget`).
 """
 
 from __future__ import annotations
@@ -13,15 +24,49 @@ import gzip
 import hashlib
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pathspec
+
+from indexer.blocks import ParsedDocument
+from indexer.budget import Budget, OverBudget, ParseFailed, within_budget
+from indexer.filebytes import MAX_FILE_BYTES, Unreadable, decode, read_bytes, special_kind
+
+__all__ = [
+    "BINARY_SUFFIXES",
+    "DEFAULT_BUDGET",
+    "MAX_FILE_BYTES",
+    "TEXT_SUFFIXES",
+    "Skipped",
+    "SourceText",
+    "Unread",
+    "decode",
+    "discover",
+    "format_suffix",
+    "ignore_spec",
+    "read_source",
+    "readable",
+]
+
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst", ".rest", ".wiki", ".mediawiki"}
 TEXT_SUFFIXES |= {".html", ".htm", ""}
-# A file larger than this (after decompression) is skipped with a reason: one
-# huge file should not hold the whole corpus hostage.
-MAX_FILE_BYTES = 32 * 1024 * 1024
+# Read through an extractor, in a child process within the parse budget.
+BINARY_SUFFIXES = {".pdf", ".docx"}
+# Folders that hold tools' output rather than anyone's writing (hidden
+# folders, `.git` and `.tox` among them, are skipped too).
+SKIPPED_FOLDERS = {
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    "_build",
+    "target",
+    "site-packages",
+}
+IGNORE_FILE = ".kavoshignore"
+DEFAULT_BUDGET = Budget()
 
 
 @dataclass(frozen=True)
@@ -35,6 +80,12 @@ class SourceText:
     size: int
     sha256: str
     warnings: tuple[str, ...] = ()
+    # Character offsets where each page of `text` starts (PDF); empty for
+    # formats without pages. Lines of a paged file are counted per page.
+    pages: tuple[int, ...] = ()
+    # The structure a binary format's extractor found (headings, blocks);
+    # None for text formats, which are parsed from `text`.
+    parsed: ParsedDocument | None = None
 
     @property
     def suffix(self) -> str:
@@ -50,6 +101,28 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A file of a type Kavosh does not read (an image, a font, code): not
+    a failure, only counted by its extension."""
+
+    relative_path: str
+
+    @property
+    def extension(self) -> str:
+        """`.png`; `.tar.gz` for a compressed file of a type not read."""
+        suffix = format_suffix(self.relative_path)
+        if suffix and self.relative_path.lower().endswith(".gz"):
+            suffix += ".gz"
+        return suffix or ".gz"
+
+
+def readable(name: str) -> bool:
+    """Whether Kavosh reads files of this name's type."""
+    suffix = format_suffix(name)
+    return suffix in TEXT_SUFFIXES or suffix in BINARY_SUFFIXES
+
+
 def format_suffix(name: str) -> str:
     """`.md` for `notes.md` and for `notes.md.gz`; `.rst` for Sphinx's `page.rst.txt`."""
     name = name.lower()
@@ -60,16 +133,20 @@ def format_suffix(name: str) -> str:
     return os.path.splitext(name)[1]
 
 
-def discover(root: Path) -> Iterator[Path | Skipped]:
+def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path | Skipped | Unread]:
     """Yield the candidate files under `root` in a stable (sorted) order.
 
-    Hidden files and folders are ignored. Symlinks are followed only while they
-    stay inside `root`, and a folder reached twice (a symlink loop) is skipped.
+    Hidden files and folders, `SKIPPED_FOLDERS`, virtual environments (a
+    folder with `pyvenv.cfg`) and what `.kavoshignore` or `exclude` match
+    (gitignore syntax, relative to `root`) are left out silently. Symlinks
+    are followed only while they stay inside `root`, and a folder reached
+    twice (a symlink loop) is skipped.
     """
     root = root.resolve()
+    ignored = ignore_spec(root, exclude)
     seen_dirs: set[str] = set()
 
-    def walk(folder: Path) -> Iterator[Path | Skipped]:
+    def walk(folder: Path) -> Iterator[Path | Skipped | Unread]:
         real = os.path.realpath(folder)
         if real in seen_dirs:
             yield Skipped(_relative(folder, root), "symlink loop: folder already visited")
@@ -84,31 +161,48 @@ def discover(root: Path) -> Iterator[Path | Skipped]:
             if not entry.name.startswith("."):
                 yield from visit(entry)
 
-    def visit(entry: os.DirEntry) -> Iterator[Path | Skipped]:
+    def visit(entry: os.DirEntry) -> Iterator[Path | Skipped | Unread]:
         path = Path(entry.path)
+        relative = _relative(path, root)
         if not _inside(path, root):
-            yield Skipped(_relative(path, root), "symlink points outside the source folder")
+            yield Skipped(relative, "symlink points outside the source folder")
             return
         try:
             kind = _kind(entry)
         except OSError as error:
             # A symlink that resolves to itself (ELOOP) has no kind at all.
-            yield Skipped(_relative(path, root), _link_problem(error))
+            yield Skipped(relative, _link_problem(error))
             return
         if kind == "dir":
-            yield from walk(path)
-        elif kind == "file" and format_suffix(entry.name) in TEXT_SUFFIXES:
-            yield path
+            if not _tool_folder(path) and not ignored.match_file(relative + "/"):
+                yield from walk(path)
+        elif ignored.match_file(relative):
+            return
         elif kind == "file":
-            yield Skipped(_relative(path, root), "unsupported file type")
-        elif kind == "broken":
-            yield Skipped(_relative(path, root), "broken symlink")
+            yield path if readable(entry.name) else Unread(relative)
+        elif kind != "gone":
+            yield Skipped(relative, f"not a regular file ({kind})")
 
     yield from walk(root)
 
 
-def _kind(entry: os.DirEntry) -> str | None:
-    """dir, file, broken (a dangling symlink) or None (a socket, fifo, …).
+def ignore_spec(root: Path, exclude: Iterable[str] = ()) -> pathspec.PathSpec:
+    """The patterns of `root/.kavoshignore` and `exclude`, in gitignore syntax."""
+    lines: list[str] = []
+    try:
+        lines = (root / IGNORE_FILE).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        pass
+    return pathspec.GitIgnoreSpec.from_lines([*lines, *exclude])
+
+
+def _tool_folder(path: Path) -> bool:
+    """A folder of tools' output: build outputs, caches, a virtual environment."""
+    return path.name in SKIPPED_FOLDERS or (path / "pyvenv.cfg").is_file()
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """dir, file, broken (a dangling symlink), or what else it is (FIFO, …).
 
     Raises OSError where the link cannot be followed, such as a symlink loop.
     """
@@ -116,10 +210,13 @@ def _kind(entry: os.DirEntry) -> str | None:
         return "dir"
     if entry.is_file(follow_symlinks=True):
         return "file"
-    if entry.is_symlink():
-        os.stat(entry.path)  # raises ELOOP for a loop; FileNotFoundError if dangling
-        return None
-    return None
+    try:
+        mode = entry.stat(follow_symlinks=True).st_mode
+    except FileNotFoundError:
+        if entry.is_symlink():
+            os.stat(entry.path)  # raises ELOOP for a loop; FileNotFoundError if dangling
+        return "gone"  # removed since the folder was listed
+    return special_kind(mode)
 
 
 def _link_problem(error: OSError) -> str:
@@ -130,78 +227,74 @@ def _link_problem(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
-def read_source(path: Path, root: Path) -> SourceText | Skipped:
-    """Read and decode one file, or say why it cannot be indexed."""
+def read_source(
+    path: Path, root: Path, budget: Budget | None = DEFAULT_BUDGET
+) -> SourceText | Skipped:
+    """Read one file and return its text, or say why it cannot be indexed.
+
+    This is what citations refer to: for text formats the decoded (and
+    decompressed) text; for PDF and Word the extracted text, with `pages`
+    holding each page's start offset (PDF) and lines counted per page.
+
+    :param budget: the time and memory a binary format's extraction may
+        take (a child process); None extracts in this process.
+    """
     relative = _relative(path, root)
     try:
-        raw = _read_bytes(path)
+        raw = read_bytes(path)
     except FileNotFoundError:
         return Skipped(relative, "file disappeared while indexing")
     except PermissionError:
         return Skipped(relative, "permission denied")
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         return Skipped(relative, f"unreadable: {error}")
-    except _TooLarge as error:
+    except Unreadable as error:
         return Skipped(relative, str(error))
     if not raw.strip():
         return Skipped(relative, "empty file")
+    fields = {
+        "path": path,
+        "relative_path": relative,
+        "size": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    if format_suffix(relative) in BINARY_SUFFIXES:
+        return _extract(raw, relative, budget, fields)
     decoded = decode(raw)
     if decoded is None:
         return Skipped(relative, "binary file (not text)")
     text, encoding, warnings = decoded
+    return SourceText(text=text, encoding=encoding, warnings=warnings, **fields)
+
+
+def _extract(
+    raw: bytes, relative: str, budget: Budget | None, fields: dict
+) -> SourceText | Skipped:
+    """A PDF's or `.docx`'s extracted text and structure, within `budget`."""
+    try:
+        extracted = within_budget(budget, _extractor(relative), raw, Path(relative).name)
+    except (OverBudget, ParseFailed) as error:
+        return Skipped(relative, str(error))
+    if not extracted.text.strip():
+        return Skipped(relative, "no text")
     return SourceText(
-        path=path,
-        relative_path=relative,
-        text=text,
-        encoding=encoding,
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        warnings=warnings,
+        text=extracted.text,
+        encoding="extracted",
+        pages=extracted.pages,
+        parsed=extracted.document,
+        **fields,
     )
 
 
-def decode(raw: bytes) -> tuple[str, str, tuple[str, ...]] | None:
-    """Decode bytes as UTF-8 (BOM or not), UTF-16 with a BOM, or cp1252.
+def _extractor(relative: str):
+    # Imported when needed: a folder without PDFs never loads PDFium.
+    if format_suffix(relative) == ".pdf":
+        from indexer.formats.pdf import extract_pdf
 
-    Returns None for binary content. cp1252 is the fallback for legacy files
-    and is reported as a warning, since a few characters may be wrong.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "utf-16", ()
-        except UnicodeDecodeError:
-            return None
-    if b"\x00" in raw[:8192] or _control_ratio(raw[:8192]) > 0.05:
-        return None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8"), "utf-8", ()
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        return text, "cp1252", ("not valid UTF-8: read as cp1252",)
+        return extract_pdf
+    from indexer.formats.word import extract_docx
 
-
-class _TooLarge(Exception):
-    pass
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed for .gz, refusing more than MAX_FILE_BYTES."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as stream:
-        data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        raise _TooLarge(f"too large: over {limit} MB of text")
-    return data
-
-
-def _control_ratio(sample: bytes) -> float:
-    if not sample:
-        return 0.0
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls / len(sample)
+    return extract_docx
 
 
 def _inside(path: Path, root: Path) -> bool:

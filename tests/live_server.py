@@ -1,8 +1,8 @@
 """A real Kavosh server in a subprocess, for tests that need HTTP over a socket
 (the browser, load, and rebuild-while-serving tests).
 
-It runs `kavosh serve` (gunicorn, preloading and warming the index in the
-master before forking the workers), on a free loopback port, with the index
+It runs `kavosh serve` (granian, the index opened and warmed once before the
+workers are forked), on a free loopback port, with the index
 and source folders given; its output is kept so a failing test can
 show what the server said.
 """
@@ -32,24 +32,37 @@ def free_port() -> int:
 class LiveServer:
     """`with LiveServer(index_dir, source_dir) as server: server.get_json(path)`."""
 
-    def __init__(self, index_dir: Path, source_dir: Path, workers: int = 2):
+    def __init__(
+        self,
+        index_dir: Path,
+        source_dir: Path | None,
+        workers: int = 2,
+        *,
+        flags: bool = False,
+    ):
+        """:param flags: name the folders with `--index`/`--source` rather than
+        `KAVOSH_*` variables; `source_dir=None` names no source folder."""
         self.index_dir = Path(index_dir)
-        self.source_dir = Path(source_dir)
+        self.source_dir = Path(source_dir) if source_dir else None
         self.workers = workers
+        self.flags = flags
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile("w+")
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> LiveServer:
-        env = {
-            **os.environ,
-            "KAVOSH_INDEX_DIR": str(self.index_dir),
-            "KAVOSH_SOURCE_DIR": str(self.source_dir),
-        }
+        folders = {"INDEX_DIR": self.index_dir, "SOURCE_DIR": self.source_dir}
+        env = dict(os.environ)
         kavosh = Path(sys.executable).parent / "kavosh"
         command = [str(kavosh), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--workers", str(self.workers)]
+        for name, folder in folders.items():
+            env.pop(f"KAVOSH_{name}", None)
+            if folder is not None and self.flags:
+                command += [f"--{name.removesuffix('_DIR').lower()}", str(folder)]
+            elif folder is not None:
+                env[f"KAVOSH_{name}"] = str(folder)
         self.process = subprocess.Popen(
             command, cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -77,12 +90,13 @@ class LiveServer:
         self.log.close()
 
     def get(self, path: str, headers: dict | None = None, timeout: float = 30):
-        """(status, headers, body bytes) of one GET on a fresh connection."""
+        """(status, headers (case-insensitive names), body bytes) of one GET on a
+        fresh connection."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
+            return response.status, response.headers, response.read()
         finally:
             connection.close()
 

@@ -20,7 +20,17 @@ from referencing.jsonschema import DRAFT202012
 from indexer.build import build_index
 from tests.conftest import ARTICLE, make_app
 
-CITATION_KEYS = ["file", "line_start", "line_end", "char_start", "char_end", "label", "url"]
+CITATION_KEYS = [
+    "file",
+    "line_start",
+    "line_end",
+    "char_start",
+    "char_end",
+    "label",
+    "page",
+    "page_end",
+    "url",
+]
 RESULT_KEYS = [
     "id",
     "rank",
@@ -30,9 +40,26 @@ RESULT_KEYS = [
     "speaker",
     "text",
     "excerpt",
+    "matched_terms",
+    "language",
     "citation",
 ]
-SEARCH_KEYS = ["query", "total", "page", "per_page", "took_ms", "suggestion", "results", "facets"]
+SEARCH_KEYS = [
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "total_pages",
+    "offset",
+    "limit",
+    "took_ms",
+    "processing_time_ms",
+    "notes",
+    "partial",
+    "suggestion",
+    "results",
+    "facets",
+]
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -92,7 +119,11 @@ class TestSearchContract:
         assert body["query"] == "foghorn"
         assert body["total"] == 2
         assert (body["page"], body["per_page"]) == (1, 10)
+        assert (body["total_pages"], body["offset"], body["limit"]) == (1, 0, 10)
         assert isinstance(body["took_ms"], int | float) and body["took_ms"] >= 0
+        assert isinstance(body["processing_time_ms"], int) and body["processing_time_ms"] >= 0
+        assert body["notes"] == []
+        assert body["partial"] is False
         assert body["suggestion"] is None
         assert len(body["results"]) == 2
         for rank, hit in enumerate(body["results"], start=1):
@@ -105,11 +136,14 @@ class TestSearchContract:
             assert hit["speaker"] is None
             assert "foghorn" in hit["text"]
             assert "<mark>foghorn</mark>" in hit["excerpt"]
+            assert hit["matched_terms"] == ["foghorn"]
+            assert hit["language"] is None
             citation = hit["citation"]
             assert list(citation) == CITATION_KEYS
             assert citation["file"] == "lighthouse.md"
             assert all(isinstance(citation[k], int) for k in CITATION_KEYS[1:5])
             assert 1 <= citation["line_start"] <= citation["line_end"]
+            assert (citation["page"], citation["page_end"]) == (None, None)  # not paged
             assert 0 <= citation["char_start"] < citation["char_end"]
             assert "lighthouse.md" in citation["label"]
             assert citation["url"].startswith("/source/lighthouse.md#L")
@@ -118,6 +152,7 @@ class TestSearchContract:
         assert body["facets"] == {
             "source": [{"value": "lighthouse.md", "count": 2}],
             "section": [{"value": "Storms", "count": 2}],
+            "tags": [],
         }
 
     def test_a_cited_url_opens_the_source_viewer(self, client):
@@ -162,7 +197,7 @@ class TestSearchContract:
         body = client.get("/api/search?q=xylophonequartz").get_json()
         assert list(body) == SEARCH_KEYS
         assert (body["total"], body["results"]) == (0, [])
-        assert body["facets"] == {"source": [], "section": []}
+        assert body["facets"] == {"source": [], "section": [], "tags": []}
 
     @pytest.mark.parametrize("query", ["-foghorn", '"', "(", "*", "the", "AND", "source:"])
     def test_queries_that_match_nothing_to_rank_keep_the_shape(self, client, query):
@@ -185,7 +220,8 @@ class TestOtherEndpoints:
     def test_passage_has_the_search_shape_without_ranking(self, client):
         hit = client.get("/api/search?q=bollard").get_json()["results"][0]
         passage = client.get(f"/api/passages/{hit['id']}").get_json()
-        assert list(passage) == [k for k in RESULT_KEYS if k not in ("rank", "score", "excerpt")]
+        dropped = ("rank", "score", "excerpt", "matched_terms")
+        assert list(passage) == [k for k in RESULT_KEYS if k not in dropped]
         assert passage == {k: hit[k] for k in passage}
 
     def test_documents(self, client):
@@ -250,9 +286,15 @@ class TestOpenAPI:
             ("/api/search", "/api/search?q=party+women&group=document"),
             ("/api/search", "/api/search?q=party&group=passages"),
             ("/api/search", "/api/search?q=xylophonequartz&group=document"),
+            ("/api/search", "/api/search?q=party&offset=3&limit=4&facet_limit=2"),
+            ("/api/search", "/api/search?q=Koorosh+-Modarresi&tags=none"),
+            ("/api/search", "/api/search?q=" + "party+women+" * 40),
+            ("/api/search", "/api/search?q=party&limt=1"),
+            ("/api/search", "/api/search?q=party&page=2&offset=1"),
             ("/api/documents", "/api/documents"),
             ("/api/suggest", "/api/suggest?q=par"),
             ("/api/suggest", "/api/suggest"),
+            ("/api/suggest", "/api/suggest?q=par&limit=3"),
             ("/api/health", "/api/health"),
             ("/api/passages/{id}", "/api/passages/0000"),
         ],
@@ -301,7 +343,7 @@ class TestErrors:
             ({"q": ""}, "missing_query"),
             ({"q": "   "}, "missing_query"),
             ({"q": "\t\n"}, "missing_query"),
-            ({"q": "x" * 1001}, "query_too_long"),
+            ({"q": "x" * 8001}, "query_too_long"),
             ({"q": "a", "per_page": "0"}, "bad_per_page"),
             ({"q": "a", "per_page": "101"}, "bad_per_page"),
             ({"q": "a", "per_page": "-1"}, "bad_per_page"),
@@ -382,7 +424,7 @@ class TestErrors:
             raise RuntimeError("secret-7f3 detail")
 
         monkeypatch.setattr(SearchService, "documents", broken)
-        app.logger.disabled = True
+        monkeypatch.setattr(app.logger, "disabled", True)  # the logger outlives this app
         error = assert_error(app.test_client().get("/api/documents"), 500, "internal_error")
         assert "secret-7f3" not in error["message"]
 

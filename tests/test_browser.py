@@ -314,6 +314,8 @@ PHONE_PAGES = {
     "source-html": "/source/harbour.html?q=bollard",
     "not-found": "/source/no-such-file.txt",
     "bad-request": "/?q=a&page=0",
+    "excluded-word": "/?q=Hekmat+-Modarresi",
+    "cut-query": "/?q=" + "+".join(f"word{n}" for n in range(80)) + "+Hekmat",
 }
 
 
@@ -363,6 +365,29 @@ class TestPhone:
             assert query_of(page.url)["q"] == ["Hekmat"]
         finally:
             context.close()
+
+
+class TestNotes:
+    """The page says how it read a query a reader pasted or typed."""
+
+    def test_an_excluded_word_is_said(self, page):
+        search_for(page, "Hekmat -Modarresi")
+        notes = page.locator(".note").all_inner_texts()
+        assert any("Modarresi" in note and "left out" in note for note in notes), notes
+        assert page.locator(".hit").count() > 0
+        assert "Modarresi" not in " ".join(page.locator(".hit").all_inner_texts())
+
+    def test_a_flag_is_searched_as_typed_and_says_nothing(self, page):
+        search_for(page, "Hekmat --verbose")
+        assert page.locator(".note").count() == 0
+
+    def test_a_long_pasted_query_is_cut_with_a_note(self, page):
+        pasted = " ".join(["the history of the party and its leadership"] * 12) + " Hekmat"
+        search_for(page, pasted)
+        notes = page.locator(".note").all_inner_texts()
+        assert any("64" in note for note in notes), notes
+        assert page.locator(".hit").count() > 0
+        assert not page.locator(".error").count()
 
 
 class TestSourceViewer:

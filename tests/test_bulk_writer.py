@@ -24,6 +24,12 @@ def contents(folder, make_writer) -> dict:
     for document, passage, position in passages:
         writer.add_document(**passage_fields(document, passage, position))
     writer.commit()
+    return read_contents(index)
+
+
+def read_contents(index) -> dict:
+    """Every term with its postings and block lengths, every field length and
+    every stored field of `index`: all a search can see."""
     with index.reader() as reader:
         postings = {}
         for fieldname, term in reader.all_terms():

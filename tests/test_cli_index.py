@@ -1,11 +1,14 @@
 """`kavosh index` as a user runs it: the summary, the exit status (0 indexed,
-3 files skipped, 1 failure), --strict, --if-missing, and where settings come
-from (flag, then KAVOSH_* environment, then defaults)."""
+3 files of a readable type failed, 1 failure), --strict, --exclude,
+--if-missing, an empty folder refused, a new user's mixed docs folder, and
+where settings come from (flag, then KAVOSH_* environment, then defaults)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -13,13 +16,14 @@ from click.testing import CliRunner
 
 from app.cli import main
 from indexer.generations import CURRENT
+from indexer.sources import readable
 from tests.conftest import PROJECT, SEEDS
 from tests.live_server import LiveServer
 
 STORY = {"story.md": "# Story\n\nThe lighthouse keeper counted the ships every night.\n"}
 SUMMARY = re.compile(
-    r"^Indexed (?P<documents>[\d,]+) documents, (?P<passages>[\d,]+) passages, "
-    r"(?P<words>[\d,]+) words from (?P<source>.+) in \d+\.\d s\.$"
+    r"^Indexed (?P<documents>[\d,]+) documents?, (?P<passages>[\d,]+) passages?, "
+    r"(?P<words>[\d,]+) words? from (?P<source>.+) in \d+\.\d s\.$"
 )
 
 
@@ -77,7 +81,7 @@ class TestExitStatus:
         assert result.exit_code == 3, result.output
         assert result.output.splitlines()[2:] == [
             "Warning: legacy.txt: not valid UTF-8: read as cp1252",
-            "Skipped 1 file(s):",
+            "Skipped 1 file:",
             "  empty.txt: empty file",
         ]
         assert (tmp_path / "index" / CURRENT).exists()
@@ -115,7 +119,7 @@ class TestStrict:
         result = kavosh("index", "--strict", "--source", str(source), "--index", str(index_dir))
         assert result.exit_code == 1
         assert result.output == (
-            "Error: 1 file(s) could not be indexed (empty.txt); --strict keeps the previous index\n"
+            "Error: 1 file could not be indexed (empty.txt); --strict keeps the previous index\n"
         )
         assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
         assert sorted(p.name for p in index_dir.iterdir() if not p.name.startswith(".")) == [
@@ -127,6 +131,132 @@ class TestStrict:
         source = write_corpus(STORY)
         result = kavosh("index", "--strict", "--source", str(source), "--index", str(tmp_path))
         assert result.exit_code == 0, result.output
+
+
+class TestTypesNotRead:
+    def test_counted_in_one_summary_line_and_exit_0(self, kavosh, write_corpus, tmp_path):
+        source = write_corpus(
+            {
+                **STORY,
+                "img/a.png": b"\x89PNG\r\n\x1a\n",
+                "img/b.png": b"\x89PNG\r\n\x1a\n",
+                "img/logo.svg": "<svg/>",
+                "conf.py": "project = 'story'\n",
+            }
+        )
+        result = kavosh("index", "--strict", "--source", str(source), "--index", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[2:] == [
+            "Not read (types Kavosh does not read): 2 .png, 1 .py, 1 .svg."
+        ]
+
+    def test_strict_fails_only_on_a_readable_file_that_failed(self, kavosh, write_corpus, tmp_path):
+        source = write_corpus({**STORY, "photo.png": b"\x89PNG\r\n\x1a\n"})
+        shutil.copy(PROJECT / "tests" / "data" / "pdf" / "scanned.pdf", source)
+        result = kavosh("index", "--source", str(source), "--index", str(tmp_path / "index"))
+        assert result.exit_code == 3, result.output
+        assert result.output.splitlines()[2:] == [
+            "Not read (types Kavosh does not read): 1 .png.",
+            "Skipped 1 file:",
+            "  scanned.pdf: no text layer (scanned?)",
+        ]
+        strict = kavosh("index", "--strict", "--source", str(source), "--index", str(tmp_path))
+        assert strict.exit_code == 1
+        assert "(scanned.pdf); --strict keeps the previous index" in strict.output
+
+
+class TestExclude:
+    def test_exclude_is_repeatable_and_adds_to_kavoshignore(self, kavosh, write_corpus, tmp_path):
+        source = write_corpus(
+            {
+                **STORY,
+                ".kavoshignore": "drafts/\n",
+                "drafts/idea.md": "# Idea\n\nThe albatross plan, not ready.\n",
+                "old/notes.md": "# Old\n\nThe albatross of last year.\n",
+                "scratch.md": "# Scratch\n\nAn albatross doodle.\n",
+            }
+        )
+        index_dir = tmp_path / "index"
+        args = ["index", "--source", str(source), "--index", str(index_dir)]
+        result = kavosh(*args, "--exclude", "old/", "--exclude", "scratch.*")
+        assert result.exit_code == 0, result.output
+        assert summary_of(result.output)["documents"] == "1"
+        found = kavosh("search", "albatross", "--json", "--index", str(index_dir))
+        assert json.loads(found.output)["total"] == 0
+
+
+class TestEmptyFolder:
+    def test_refused_with_exit_1_and_the_previous_generation_stays_live(
+        self, kavosh, write_corpus, tmp_path
+    ):
+        source = write_corpus(STORY)
+        index_dir = tmp_path / "index"
+        assert kavosh("index", "--source", str(source), "--index", str(index_dir)).exit_code == 0
+        (source / "story.md").unlink()
+        (source / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        result = kavosh("index", "--source", str(source), "--index", str(index_dir))
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: nothing to index: no file in {source} yielded a passage (1 file of a type "
+            "Kavosh does not read); the previous index, if any, is kept\n"
+        )
+        assert (index_dir / CURRENT).read_text().strip() == "gen-000001"
+        found = kavosh("search", "lighthouse", "--json", "--index", str(index_dir))
+        assert json.loads(found.output)["total"] == 1
+
+    def test_an_empty_folder_publishes_nothing(self, kavosh, tmp_path):
+        (tmp_path / "empty").mkdir()
+        index_dir = tmp_path / "index"
+        result = kavosh("index", "--source", str(tmp_path / "empty"), "--index", str(index_dir))
+        assert result.exit_code == 1
+        assert "nothing to index" in result.output
+        assert not (index_dir / CURRENT).exists()
+
+
+class TestANewUsersDocsFolder:
+    """`kavosh index` on a documentation folder as people have them."""
+
+    def test_skips_no_readable_file_and_sums_up_the_rest_in_one_line(
+        self, kavosh, write_corpus, tmp_path
+    ):
+        data = PROJECT / "tests" / "data"
+        files = {
+            "README.md": "# Lantern\n\nLantern lights a path through your notes.\n",
+            "docs/index.html": (
+                "<!doctype html><html><head><title>Lantern docs</title></head><body>"
+                "<h1>Lantern docs</h1><p>Start with the quickstart page.</p></body></html>"
+            ),
+            "docs/quickstart.txt": "Install Lantern, then point it at a folder of notes.\n",
+            "docs/conf.py": "project = 'Lantern'\nextensions = []\n",
+            "docs/_static/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "docs/img/screen.png": b"\x89PNG\r\n\x1a\n",
+            "docs/img/diagram.png": b"\x89PNG\r\n\x1a\n",
+            "node_modules/lantern-ui/README.md": "# lantern-ui\n\nNot the user's writing.\n",
+        }
+        if readable("usage.rst"):
+            files["docs/usage.rst"] = "Usage\n=====\n\nRun ``lantern serve`` to browse.\n"
+        source = write_corpus(files)
+        shutil.copy(data / "pdf" / "why-click.pdf", source / "docs")
+        shutil.copy(data / "docx" / "parameters.docx", source / "docs")
+        expected = {
+            os.path.relpath(os.path.join(folder, name), source)
+            for folder, _, names in os.walk(source)
+            for name in names
+            if readable(name) and "node_modules" not in folder
+        }
+        index_dir = tmp_path / "index"
+        result = kavosh("index", "--source", str(source), "--index", str(index_dir))
+        assert result.exit_code == 0, result.output
+        assert summary_of(result.output)["documents"] == str(len(expected))
+        lines = result.output.splitlines()
+        not_read = [line for line in lines if line.startswith("Not read")]
+        assert not_read == ["Not read (types Kavosh does not read): 2 .png, 1 .py, 1 .svg."]
+        assert len(lines) == 3 and "Skipped" not in result.output
+        documents = json.loads((index_dir / "gen-000001" / "documents.json").read_text())
+        assert {d["path"] for d in documents} == expected
+        hit = kavosh("search", "Docopt composability", "--json", "--index", str(index_dir))
+        citation = json.loads(hit.output)["results"][0]["citation"]
+        assert citation["file"] == "docs/why-click.pdf" and citation["page"] >= 1
 
 
 class TestIfMissing:

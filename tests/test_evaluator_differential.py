@@ -31,6 +31,7 @@ from whoosh.scoring import BM25F
 
 from app.search.evaluator import Evaluator
 from app.search.postings import Postings
+from app.search.scored import open_scored
 from app.search.whoosh_engine import FIELD_B, K1, B
 from indexer.analysis import stemming_analyzer
 from indexer.build import build_index
@@ -43,9 +44,11 @@ FIELDS = ("text", "title", "section", "speaker")
 RELATIVE = 1e-4
 
 
-@pytest.fixture(scope="module")
-def opened(tmp_path_factory):
-    """(searcher, postings, vocabulary per field, text phrases) of one index."""
+@pytest.fixture(scope="module", params=["scored arrays", "decoded postings"])
+def opened(request, tmp_path_factory):
+    """(searcher, postings, vocabulary per field, text phrases) of one index,
+    its postings read from the arrays scored at build time (what a server
+    uses) or decoded from Whoosh's segment (what it falls back to)."""
     with gzip.open(WIKITEXT / "valid.txt.gz", "rt", encoding="utf-8") as lines:
         sample = [next(lines) for _ in range(SAMPLE_LINES)]
     source = tmp_path_factory.mktemp("differential-source")
@@ -62,7 +65,9 @@ def opened(tmp_path_factory):
         for name in FIELDS
     }
     phrases = [_terms_of(line)[:4] for line in sample if len(_terms_of(line)) >= 4][:400]
-    yield searcher, Postings(searcher, K1, B, FIELD_B), vocabulary, phrases
+    arrays = open_scored(folder) if request.param == "scored arrays" else None
+    assert (arrays is not None) == (request.param == "scored arrays")
+    yield searcher, Postings(searcher, K1, B, FIELD_B, arrays), vocabulary, phrases
     searcher.close()
 
 

@@ -83,7 +83,7 @@ class TestLeftovers:
             main, ["index", "--source", str(source), "--index", str(index_dir)]
         )
         assert result.exit_code == 0, result.output
-        assert "Removed 1 unfinished build(s)." in result.output
+        assert "Removed 1 unfinished build." in result.output
         assert not (index_dir / ".building-000002-4242").exists()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from app.http.errors import scrub
 from indexer.build import build_index
 from indexer.sources import MAX_FILE_BYTES
 
@@ -91,7 +93,7 @@ class TestFuzzedParameters:
         [
             ("", "missing_query"),
             ("   ", "missing_query"),
-            ("y" * 1001, "query_too_long"),
+            ("y" * 8001, "query_too_long"),
         ],
     )
     def test_limits_are_named(self, client, q, code):
@@ -139,3 +141,102 @@ class TestBadSources:
         assert reasons["vanishing.txt"] == "file disappeared while indexing"
         assert report.warnings == [("latin1.txt", "not valid UTF-8: read as cp1252")]
         assert report.documents == 2  # good.md and latin1.txt
+
+
+def url_templates(description: bytes) -> list[str]:
+    """The search URL templates of an OpenSearch description."""
+    root = ElementTree.fromstring(description)
+    return [url.get("template") for url in root.iter("{http://a9.com/-/spec/opensearch/1.1/}Url")]
+
+
+class TestHostHeader:
+    """A client's `Host` header reaches no answer (a shared cache would keep it)."""
+
+    def test_opensearch_links_are_relative_by_default(self, client):
+        response = client.get("/opensearch.xml", headers={"Host": "evil.example"})
+        assert response.status_code == 200
+        assert url_templates(response.data) == [
+            "/search?q={searchTerms}",
+            "/api/search?q={searchTerms}",
+        ]
+        assert b"evil.example" not in response.data
+
+    def test_opensearch_links_use_the_public_url(self, tmp_path):
+        index = tmp_path / "index"
+        build_index(SEEDS, index)
+        config = {"INDEX_DIR": index, "PUBLIC_URL": "https://search.example.org/"}
+        response = (
+            create_app(config)
+            .test_client()
+            .get("/opensearch.xml", headers={"Host": "evil.example"})
+        )
+        assert url_templates(response.data) == [
+            "https://search.example.org/search?q={searchTerms}",
+            "https://search.example.org/api/search?q={searchTerms}",
+        ]
+
+
+class TestNoInternalsInErrors:
+    """Server-side errors reach clients without folders or node addresses;
+    the operator finds the whole message in the log."""
+
+    @pytest.fixture
+    def no_index(self, tmp_path):
+        index = tmp_path / "private-index-folder"
+        return index, create_app({"INDEX_DIR": index, "SOURCE_DIR": SEEDS}).test_client()
+
+    @pytest.mark.parametrize("path", ["/api/search?q=iran", "/api/health", "/", "/search?q=iran"])
+    def test_no_index_hides_the_index_folder(self, no_index, path, caplog):
+        index, client = no_index
+        response = client.get(path)
+        assert response.status_code == 503
+        assert b"private-index-folder" not in response.data
+        assert str(SEEDS).encode() not in response.data
+        assert b"kavosh index" in response.data  # still says what to do
+        if path != "/api/health":
+            assert str(index) in caplog.text
+
+    def test_the_error_shape_of_a_missing_index(self, no_index):
+        _, client = no_index
+        body = client.get("/api/search?q=iran").get_json()
+        assert body == {
+            "error": {
+                "code": "no_index",
+                "message": "no index has been built in [path]: run `kavosh index` to build it",
+            }
+        }
+
+    def test_typesense_nodes_are_hidden(self, tmp_path):
+        pytest.importorskip("typesense")
+        config = {
+            "BACKEND": "typesense",
+            "TYPESENSE_NODES": "http://127.0.0.1:9",  # the discard port: nothing listens
+            "TYPESENSE_API_KEY": "secret-key",
+            "INDEX_DIR": tmp_path / "index",
+        }
+        response = create_app(config).test_client().get("/api/search?q=iran")
+        assert response.status_code == 503
+        assert b"127.0.0.1" not in response.data and b":9" not in response.data
+        assert b"secret-key" not in response.data
+        assert response.get_json()["error"]["code"] == "index_unavailable"
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("no index in /srv/kavosh/index: run it", "no index in [path]: run it"),
+        ("cannot open ('/a/b/c.seg')", "cannot open ('[path]')"),
+        (
+            "nodes (http://10.0.0.5:8108, https://ts.internal) down",
+            "nodes ([address], [address]) down",
+        ),
+        (
+            "HTTPConnectionPool(host='ts-1.lan', port=8108)",
+            "HTTPConnectionPool(host='[address]', port=8108)",
+        ),
+        ("at 192.168.1.9:8108", "at [address]"),
+        ("the e-mail and/or 3/4 of gen-000003", "the e-mail and/or 3/4 of gen-000003"),
+    ],
+)
+def test_scrub(text, shown):
+    assert scrub(text) == shown

@@ -201,7 +201,7 @@ class TestExcerpts:
             "…The main founder and leader of the party was <mark>Mansoor</mark> "
             "<mark>Hekmat</mark>, who <mark>died</mark> on July 4th, 2002. The founding "
             "declaration of the party has four signatures: <mark>Mansoor</mark> "
-            "<mark>Hekmat</mark>, Koorosh Modarresi, Reza Moghadam and Iraj Azarin.…"
+            "<mark>Hekmat</mark>, Koorosh Modarresi, Reza Moghadam and Iraj Azarin. …"
         )
 
     def test_a_phrase_is_marked_where_it_occurs_not_word_by_word(self, service):

@@ -1,12 +1,13 @@
 """Holding up: rebuilds under a serving server, killed and failing builds,
 corrupted generations, request limits, and a short load run.
 
-These start real servers (gunicorn subprocesses) and real `kavosh index`
+These start real servers (`kavosh serve` subprocesses) and real `kavosh index`
 processes; nothing of ours is mocked.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -18,15 +19,18 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from app import create_app
+from app.http.limits import MAX_REQUEST_LINE
 from indexer.build import build_index
 from indexer.generations import GenerationStore
 from tests.live_server import PROJECT, LiveServer
 
 KAVOSH = [sys.executable, "-m", "app.cli"]
+
 WIKITEXT_VALID = PROJECT.parent / "shared" / "data" / "wikitext-2" / "valid.txt.gz"
 
 
@@ -141,6 +145,64 @@ class TestKilledBuild:
         assert built.returncode == 0, built.stderr
         assert not [p for p in index.iterdir() if p.name.startswith(".building-")]
 
+    def test_kill_between_the_rename_and_the_switch_is_cleaned_up(self, tmp_path):
+        """Killed once the new generation is renamed into place and the next
+        CURRENT is written, just before it replaces CURRENT: the old generation
+        stays live, and the next build removes the unused `.CURRENT.<pid>`."""
+        corpus, index = tmp_path / "corpus", tmp_path / "index"
+        write_version(corpus, 1)
+        build_index(corpus, index)
+        killed = subprocess.run(
+            [sys.executable, "-c", KILL_BEFORE_THE_SWITCH, str(corpus), str(index)],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert GenerationStore(index).current_name() == "gen-000001"
+        leftover = [p.name for p in index.iterdir() if p.name.startswith(".CURRENT.")]
+        assert len(leftover) == 1 and (index / "gen-000002").is_dir()
+
+        report = build_index(corpus, index)
+        assert leftover[0] in report.removed_leftovers
+        assert report.generation == "gen-000003"
+        assert not [p for p in index.iterdir() if p.name.startswith(".CURRENT.")]
+
+
+# A build that SIGKILLs itself at the moment it would switch CURRENT.
+KILL_BEFORE_THE_SWITCH = """
+import os, signal, sys
+from indexer.build import build_index
+replace = os.replace
+def killed_at_the_switch(source, target):
+    if os.path.basename(target) == "CURRENT":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return replace(source, target)
+os.replace = killed_at_the_switch
+build_index(sys.argv[1], sys.argv[2])
+"""
+
+
+class TestKilledWorker:
+    def test_a_killed_worker_is_replaced_and_serving_goes_on(self, tmp_path):
+        corpus, index = tmp_path / "corpus", tmp_path / "index"
+        write_version(corpus, 2)
+        build_index(corpus, index)
+        with LiveServer(index, corpus, workers=2) as server:
+            first, second = server.worker_pids()
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and first in server.worker_pids():
+                time.sleep(0.1)
+            while time.monotonic() < deadline and len(server.worker_pids()) < 2:
+                time.sleep(0.1)
+            workers = server.worker_pids()
+            answers = [server.get_json("/api/search?q=lighthouse") for _ in range(8)]
+            log = server.output()
+        assert second in workers and first not in workers and len(workers) == 2, log
+        assert {(status, body["total"]) for status, _, body in answers} == {(200, 5)}
+
 
 class TestCorruptGeneration:
     def corrupt(self, generation: Path) -> None:
@@ -229,14 +291,54 @@ class TestRequestLimits:
                 chunks.append(chunk)
             return b"".join(chunks)
 
-    def test_oversized_query_string_is_refused_not_crashed(self, server):
-        status, _, _ = server.get("/api/search?q=" + "a" * 20_000)
-        assert status in (400, 414)
+    def assert_error_shape(self, answer: tuple, status: int, code: str) -> None:
+        got, headers, body = answer
+        assert (got, headers.get("Content-Type")) == (status, "application/json"), body[:300]
+        error = json.loads(body)["error"]
+        assert set(error) == {"code", "message"} and error["code"] == code and error["message"]
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+    def test_a_9000_character_query_is_answered_in_json(self, server):
+        """A pasted abstract is far below the request limits: the search core
+        answers it (or refuses it in its own words), never the HTTP server."""
+        query = " ".join(["lighthouse", "keeper"] * 600)[:9000]
+        status, headers, body = server.get("/api/search?" + urlencode({"q": query}))
+        assert status in (200, 400) and headers["Content-Type"] == "application/json", body[:300]
+        if status == 400:
+            assert set(json.loads(body)["error"]) == {"code", "message"}
+
+    def test_a_request_line_over_the_limit_is_a_json_414(self, server):
+        answer = server.get("/api/search?q=" + "a" * (MAX_REQUEST_LINE + 1))
+        self.assert_error_shape(answer, 414, "request_line_too_long")
         assert server.get("/api/health")[0] == 200
 
-    def test_oversized_header_is_refused(self, server):
-        status, _, _ = server.get("/api/search?q=iran", headers={"X-Long": "b" * 20_000})
-        assert status in (400, 431)
+    def test_a_header_over_the_limit_is_a_json_431(self, server):
+        answer = server.get("/api/search?q=iran", headers={"X-Long": "b" * 20_000})
+        self.assert_error_shape(answer, 431, "header_too_large")
+        assert server.get("/api/health")[0] == 200
+
+    def test_the_page_explains_a_request_line_over_the_limit(self, server):
+        status, headers, body = server.get("/search?q=" + "a" * (MAX_REQUEST_LINE + 1))
+        assert status == 414 and headers["Content-Type"].startswith("text/html")
+        assert b"over 32 KB" in body
+
+    @pytest.mark.parametrize(
+        "request_head, status",
+        [
+            (b"GET /?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n", b"414"),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 300_000 + b"\r\n", b"431"),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n", b"400"),
+        ],
+        ids=["target-over-64KB", "head-over-the-buffer", "bad-syntax"],
+    )
+    def test_what_the_server_refuses_itself_is_refused_and_serving_goes_on(
+        self, server, request_head, status
+    ):
+        """Past the app's limits the HTTP server answers alone, without a body
+        (README, "Request limits"); the next client is served as usual."""
+        answer = self.raw(server, request_head + b"Connection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
         assert server.get("/api/health")[0] == 200
 
     def test_a_body_on_a_get_route_is_refused(self, server):

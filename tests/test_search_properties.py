@@ -131,7 +131,7 @@ class TestAnyInput:
             service.search(blank)
 
     def test_an_over_long_query_is_a_query_error(self, service):
-        with pytest.raises(QueryError, match="1,001 characters"):
+        with pytest.raises(QueryError, match="8,001 characters"):
             service.search("a" * (MAX_QUERY_CHARS + 1))
 
 

@@ -54,9 +54,10 @@ class TestBadFilesAreSkippedByName:
         root = write_corpus({**GOOD, "image.txt": bytes(range(256)) * 4})
         assert skipped_reasons(root) == {"image.txt": "binary file (not text)"}
 
-    def test_unsupported_extension(self, write_corpus):
-        root = write_corpus({**GOOD, "photo.png": b"\x89PNG\r\n\x1a\n"})
-        assert skipped_reasons(root) == {"photo.png": "unsupported file type"}
+    def test_a_type_kavosh_does_not_read_is_counted_not_failed(self, write_corpus):
+        root = write_corpus({**GOOD, "photo.png": b"\x89PNG\r\n\x1a\n", "conf.py": "x = 1\n"})
+        corpus = read_corpus(root)
+        assert (corpus.skipped, dict(corpus.unread)) == ([], {".png": 1, ".py": 1})
 
     @pytest.mark.parametrize("content", [b"", b"  \n\n\t\n"])
     def test_empty_file(self, write_corpus, content):
@@ -135,3 +136,73 @@ class TestABuildSurvivesBadFiles:
             ("loop.txt", "symlink loop: the link resolves to itself"),
         ]
         assert report.warnings == [("legacy.txt", "not valid UTF-8: read as cp1252")]
+
+
+class TestTheFolderWalk:
+    """A folder as people keep it: tools' output and ignored files are left out."""
+
+    TOOLS = {
+        "node_modules/left-pad/README.md": "# left-pad\n\nPads strings on the left.\n",
+        ".git/description": "Unnamed repository.\n",
+        "__pycache__/notes.txt": "cached\n",
+        "docs/_build/html/index.html": "<html><body><p>Built page.</p></body></html>",
+        "build/lib/readme.txt": "Built.\n",
+        "dist/notes.md": "Packed.\n",
+        "target/notes.md": "Compiled.\n",
+        ".tox/py311/notes.md": "Tox.\n",
+        "lib/python3.11/site-packages/pkg/README.md": "A package.\n",
+        "env/pyvenv.cfg": "home = /usr/bin\n",
+        "env/share/doc.txt": "Inside a virtual environment.\n",
+        ".hidden/notes.md": "Hidden folder.\n",
+    }
+
+    def test_tool_folders_hidden_folders_and_virtual_environments_are_skipped(self, write_corpus):
+        root = write_corpus({**GOOD, "docs/guide.md": "# Guide\n\nRead me.\n", **self.TOOLS})
+        corpus = read_corpus(root)
+        assert [s.relative_path for s in corpus.sources] == ["docs/guide.md", "good.txt"]
+        assert (corpus.skipped, dict(corpus.unread)) == ([], {})
+
+    def test_kavoshignore_uses_gitignore_syntax(self, write_corpus):
+        root = write_corpus(
+            {
+                **GOOD,
+                ".kavoshignore": "# drafts are not ready\ndrafts/\nsecret-*.md\n!secret-ok.md\n",
+                "drafts/idea.md": "Not yet.\n",
+                "notes/drafts/later.md": "Not yet either.\n",
+                "secret-plan.md": "Hidden plan.\n",
+                "secret-ok.md": "Fine to index.\n",
+            }
+        )
+        names = [s.relative_path for s in read_corpus(root).sources]
+        assert names == ["good.txt", "secret-ok.md"]
+
+    def test_exclude_patterns_add_to_the_ignore_file(self, write_corpus):
+        root = write_corpus(
+            {
+                **GOOD,
+                ".kavoshignore": "old/\n",
+                "old/a.md": "Old.\n",
+                "logs/today.txt": "A log.\n",
+                "notes/keep.md": "Kept.\n",
+                "notes/tmp.md": "Scratch.\n",
+            }
+        )
+        corpus = read_corpus(root, exclude=("logs/", "notes/tmp.md"))
+        assert [s.relative_path for s in corpus.sources] == ["good.txt", "notes/keep.md"]
+
+    def test_types_kavosh_does_not_read_are_counted_by_extension(self, write_corpus):
+        root = write_corpus(
+            {
+                **GOOD,
+                "docs/conf.py": "project = 'x'\n",
+                "docs/logo.svg": "<svg/>",
+                "docs/a.png": b"\x89PNG\r\n\x1a\n",
+                "docs/b.png": b"\x89PNG\r\n\x1a\n",
+                "fonts/serif.woff2": b"wOF2",
+                "dist.tar.gz": b"\x1f\x8b",
+            }
+        )
+        corpus = read_corpus(root)
+        assert [s.relative_path for s in corpus.sources] == ["good.txt"]
+        assert corpus.skipped == []
+        assert dict(corpus.unread) == {".png": 2, ".py": 1, ".svg": 1, ".tar.gz": 1, ".woff2": 1}

@@ -221,6 +221,24 @@ class TestPush:
             "&amp; served fish &amp; <mark>chips</mark> to the sailors."
         )
 
+    def test_excluded_files_are_not_pushed(self, cluster, admin, write_corpus):
+        source = write_corpus(
+            {
+                "harbour.txt": "Harbour notes\n\nThe pilot boat waits by the breakwater.\n",
+                "drafts/lighthouse.txt": "Draft\n\nThe lighthouse keeper logs the foghorn.\n",
+            }
+        )
+        push_index(source, admin, alias="folder", exclude=("drafts/",))
+        with closing(typesense_search(cluster, alias="folder")) as s:
+            assert s.search("breakwater").total == 1
+            assert s.search("foghorn").total == 0
+
+    def test_a_folder_with_no_passages_is_refused(self, admin, pushed, write_corpus):
+        source = write_corpus({"logo.png": "not text"})
+        with pytest.raises(BuildError, match="yielded a passage"):
+            push_index(source, admin)
+        assert admin.get("/aliases/kavosh")["collection_name"] == pushed.generation
+
     def test_a_failed_push_leaves_the_alias_on_the_old_collection(
         self, admin, service, pushed, monkeypatch
     ):
@@ -342,7 +360,8 @@ class TestRebuildWithANodeDown:
             for query in ["Mansoor Hekmat died", "Iran women party", '"Neither Shah nor Mullah"']:
                 ours = on_the_node.search(query, per_page=20).to_dict()
                 theirs = service.search(query, per_page=20).to_dict()
-                assert {**ours, "took_ms": 0} == {**theirs, "took_ms": 0}, query
+                timing = {"took_ms": 0, "processing_time_ms": 0}
+                assert {**ours, **timing} == {**theirs, **timing}, query
 
 
 def _serves(front: SearchService, collection: str) -> bool:

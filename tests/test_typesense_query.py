@@ -11,7 +11,7 @@ import pytest
 from app.search.querylang import parse
 from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
-from app.search.typesense.query import Catalog, search_params
+from app.search.typesense.query import Catalog, offset_window, search_params
 from indexer.typesense.schema import generation_number, index_terms
 
 CATALOG = Catalog(
@@ -89,8 +89,18 @@ class TestFilters:
     def test_facets_paging_and_ties(self):
         sent = params("Iran", page=3, per_page=7)
         assert (sent["page"], sent["per_page"]) == (3, 7)
+        sent = params("Iran", offset=5, per_page=7, facet_limit=3)
+        assert (sent["page"], sent["per_page"], sent["max_facet_values"]) == (1, 12, 3)
         assert sent["facet_by"] == "source,section_path"
         assert sent["sort_by"] == "_text_match:desc,position:asc"
+
+
+@pytest.mark.parametrize("limit", [1, 7, 10, 100])
+def test_any_offset_is_one_page_of_some_size(limit):
+    for offset in [*range(0, 400), 5_003, 99_900]:
+        page, size, skip = offset_window(offset, limit)
+        assert size <= 250 and skip + limit <= size
+        assert (page - 1) * size + skip == offset
 
 
 def test_generation_numbers_belong_to_one_alias():

@@ -15,6 +15,7 @@ import pytest
 
 from app.search import SearchRequest, SearchService
 from app.search.querylang import parse
+from app.search.request import DEFAULT_FACET_LIMIT
 from app.search.typesense.candidates import selective_terms
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.window import CollectionStats, Window
@@ -89,7 +90,10 @@ class TestTheSameRankingAsTheWhooshEngine:
 
     def test_facets_count_the_matched_passages(self, whoosh, pushed):
         window, ranking, _ = ranked_by_window(whoosh, pushed, "Iran")
-        assert window_facets(window, ranking.matched) == whoosh.search("Iran").facets
+        assert (
+            window_facets(window, ranking.matched, DEFAULT_FACET_LIMIT)
+            == whoosh.search("Iran").facets
+        )
 
 
 class TestTheWindow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.search.querylang import Clause, parse
+from app.search.querylang import Clause, cut, parse, shown
 
 
 def word(text: str, **options) -> Clause:
@@ -40,6 +40,15 @@ CASES = [
     ("x^3", [word("x")]),  # boosts are dropped
     ("*tion", [word("tion")]),  # so are leading wildcards
     ("«حزب»", [word("«حزب»")]),
+    # `-` is "not" only before a letter or a quote at the start of a term.
+    ("-Modarresi", [word("Modarresi", occur="must_not")]),
+    ("--save-dev", [word("--save-dev")]),
+    ("npm install --save-dev", [word("npm"), word("install"), word("--save-dev")]),
+    ("e-mail", [word("e-mail")]),
+    ("-1", [word("-1")]),
+    ("day -1", [word("day"), word("-1")]),
+    ("- x", [word("x")]),  # a lone minus is nothing
+    ("-شاه", [word("شاه", occur="must_not")]),
     ("", []),
     ("AND", []),
     ("NOT", []),
@@ -55,3 +64,24 @@ def test_plain_clauses_are_words_without_syntax():
     assert [c.plain for c in parse('war "a b" +x hekm* y~1 source:s')] == [
         True, False, True, False, False, False,
     ]  # fmt: skip
+
+
+class TestCut:
+    def test_short_queries_are_kept_whole(self):
+        clauses = parse("a b c")
+        assert cut(clauses, 64) == (clauses, 0)
+
+    def test_the_first_terms_are_kept_and_the_rest_counted(self):
+        clauses = parse(" ".join(f"w{n}" for n in range(100)))
+        kept, dropped = cut(clauses, 64)
+        assert [c.text for c in kept] == [f"w{n}" for n in range(64)]
+        assert dropped == 36
+
+    def test_a_phrase_counts_its_words_and_is_shortened_at_the_limit(self):
+        kept, dropped = cut(parse('a b "c d e f" g'), 4)
+        assert kept == [word("a"), word("b"), word("c d", phrase=True)]
+        assert dropped == 3
+
+
+def test_shown_is_how_a_reader_types_a_clause():
+    assert [shown(c) for c in parse('-x -"a b" -source:f.md')] == ["x", '"a b"', "source:f.md"]

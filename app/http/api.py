@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from app.http.errors import error_response
+from app.http.errors import error_response, public_message, scrub
 from app.http.links import citation_url
 from app.http.openapi import openapi_document
-from app.http.params import search_request
+from app.http.params import SEARCH_PARAMETERS, known_only, search_request
 from app.http.searcher import get_service
 from app.search.errors import KavoshError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+SUGGEST_PARAMETERS = ("q",)
 
 
 @blueprint.get("/search")
 def search():
+    known_only(request.args, SEARCH_PARAMETERS)
     results = get_service().search(search_request(request.args))
     response = jsonify(results.to_dict(citation_url))
     # Which index generation answered: lets a client (and the rebuild tests)
@@ -35,7 +37,7 @@ def passage(passage_id: str):
     if hit is None:
         return error_response(404, "not_found", f"no passage has the id {passage_id!r}")
     data = hit.to_dict(citation_url)
-    for key in ("rank", "score", "excerpt"):
+    for key in ("rank", "score", "excerpt", "matched_terms"):
         data.pop(key)
     return jsonify(data)
 
@@ -47,6 +49,7 @@ def documents():
 
 @blueprint.get("/suggest")
 def suggest():
+    known_only(request.args, SUGGEST_PARAMETERS)
     prefix = (request.args.get("q") or "")[:100]
     return jsonify({"query": prefix, "suggestions": get_service().suggest(prefix)})
 
@@ -58,16 +61,14 @@ def health():
         manifest = service.manifest()
         passages = service.passage_count()
     except KavoshError as error:
-        response = jsonify(
-            {"status": error.code, "message": error.message, "index_dir": service.location}
-        )
+        response = jsonify({"status": error.code, "message": public_message(error)})
         response.status_code = 503
         return response
     degraded = service.degraded
     return jsonify(
         {
             "status": "degraded" if degraded else "ok",
-            **({"message": degraded} if degraded else {}),
+            **({"message": scrub(degraded)} if degraded else {}),
             "generation": manifest["generation"],
             "passages": passages,
             "documents": manifest["documents"],

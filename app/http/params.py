@@ -1,8 +1,9 @@
 """Reading a `SearchRequest` from a query string, shared by the page and the
 API so both accept and refuse exactly the same things.
 
-Only the HTTP part is here (which arguments, strings to whole numbers); the
-checks and their wording are `SearchRequest`'s.
+Only the HTTP part is here (which arguments, strings to whole numbers, names
+no endpoint knows, two names for one thing); the checks of the values and
+their wording are `SearchRequest`'s.
 """
 
 from __future__ import annotations
@@ -11,33 +12,77 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from app.search import SearchRequest
-from app.search.request import DEFAULT_PER_PAGE
+from app.search import QueryError, SearchRequest
+from app.search.request import DEFAULT_FACET_LIMIT, DEFAULT_PER_PAGE
+
+# Every parameter of /api/search (and the page), as the README and OpenAPI list them.
+SEARCH_PARAMETERS = (
+    "q",
+    "source",
+    "section",
+    "speaker",
+    "tags",
+    "group",
+    "page",
+    "per_page",
+    "offset",
+    "limit",
+    "facet_limit",
+)
+# Pairs that say the same thing two ways: a request may use one of each.
+_EITHER = (("page", "offset"), ("per_page", "limit"))
 
 # ASCII digits only: `int()` would also take "1_0", "０" (full width) and "٢",
 # which the OpenAPI contract's `integer` does not promise. Anything else is
-# passed on as 0, which `SearchRequest` refuses with its own message.
+# passed on as -1, which `SearchRequest` refuses with its own message.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
+def known_only(args: MultiDict, known: tuple[str, ...]) -> None:
+    """Refuse parameters an endpoint does not take, naming those it does (as
+    Meilisearch does), so a misspelt `limt=1` is not silently ignored.
+
+    :raises QueryError: naming the unknown parameters and the known ones.
+    """
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        listed = ", ".join(f"`{name}`" for name in unknown)
+        raise QueryError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {listed}: "
+            f"this endpoint takes {', '.join(f'`{name}`' for name in known) or 'none'}",
+            "unknown_parameter",
+        )
+
+
 def search_request(args: MultiDict) -> SearchRequest:
-    """The request the query string asks for.
+    """The request the query string asks for (`limit` is `per_page` by its
+    other name; `offset` counts results from 0 instead of pages).
 
     :raises QueryError: with a message naming the parameter and its limits.
     """
+    for first, second in _EITHER:
+        if (args.get(first) or "").strip() and (args.get(second) or "").strip():
+            raise QueryError(
+                f"`{first}` and `{second}` say the same thing two ways: send one",
+                f"{first}_and_{second}",
+            )
+    limit = _integer(args, "limit", None)
     return SearchRequest(
         query=args.get("q") or "",
         sources=tuple(args.getlist("source")),
         section=args.get("section"),
         speaker=args.get("speaker"),
+        tags=tuple(tag for value in args.getlist("tags") for tag in value.split(",")),
         page=_integer(args, "page", 1),
-        per_page=_integer(args, "per_page", DEFAULT_PER_PAGE),
+        per_page=limit if limit is not None else _integer(args, "per_page", DEFAULT_PER_PAGE),
+        offset=_integer(args, "offset", None),
         group=(args.get("group") or "").strip() or None,
+        facet_limit=_integer(args, "facet_limit", DEFAULT_FACET_LIMIT),
     )
 
 
-def _integer(args: MultiDict, name: str, default: int) -> int:
+def _integer(args: MultiDict, name: str, default: int | None) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    return int(raw) if _WHOLE_NUMBER.fullmatch(raw) else 0
+    return int(raw) if _WHOLE_NUMBER.fullmatch(raw) else -1

@@ -20,8 +20,8 @@ def init_app(app: Flask, preload_index: bool = False) -> None:
     """Give the app its search service.
 
     :param preload_index: open the index and warm its caches now, before
-        the first request: `kavosh serve` runs gunicorn with `--preload`, so
-        this happens once, in the master, and every forked worker starts with
+        the first request: `kavosh serve` builds the app before it forks its
+        workers, so this happens once, and every forked worker starts with
         the warm caches (shared, copy-on-write, not copied). Without an index
         yet, the service opens lazily as usual.
     """

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from markupsafe import Markup
 
 from app.http import source_view
+from app.http.errors import public_message
 from app.http.params import search_request
 from app.http.searcher import get_service
 from app.search.errors import KavoshError, NoIndexError, QueryError
@@ -46,7 +47,7 @@ def search_page():
         ), 400
     except NoIndexError as error:
         return render_template(
-            "search.html", query=wanted.query, error=error.message, results=None
+            "search.html", query=wanted.query, error=public_message(error), results=None
         ), 503
     return render_template(
         "search.html",
@@ -67,7 +68,7 @@ def _home(service):
         documents = service.documents()
         error = None
     except KavoshError as failure:
-        documents, error = [], failure.message
+        documents, error = [], public_message(failure)
     status = 503 if error else 200
     examples = _examples(service, documents) if documents else []
     return render_template("home.html", documents=documents, examples=examples, error=error), status
@@ -145,7 +146,10 @@ def favicon():
 
 @blueprint.get("/opensearch.xml")
 def opensearch():
-    body = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    # Links from the configured public address, or relative ones: never from
+    # the Host header, which any client can set (and a shared cache would keep).
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    body = render_template("opensearch.xml", base=base)
     return Response(body, mimetype="application/opensearchdescription+xml")
 
 

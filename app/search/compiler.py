@@ -50,6 +50,11 @@ EXACT_WEIGHT = 0.3
 FUZZY_WEIGHT = 0.4
 MAX_CLAUSES = 64
 PREFIX_EXPANSIONS = 64
+# Words all of a query's prefixes together may complete to (each keeps at
+# least `MIN_PREFIX_EXPANSIONS`): 64 two-letter prefixes would otherwise be
+# 4,096 words in four fields each.
+MAX_EXPANSIONS = 256
+MIN_PREFIX_EXPANSIONS = 4
 
 
 @dataclass
@@ -90,6 +95,7 @@ class QueryCompiler:
         if len(clauses) > MAX_CLAUSES:
             compiled.notes.append(f"Only the first {MAX_CLAUSES} terms were searched.")
             clauses = clauses[:MAX_CLAUSES]
+        prefix_limit = self._prefix_limit(clauses, compiled.notes)
         filters, must, must_not, sequence = [], [], [], []
         should: list[_Group] = []
         plain = [(i, c) for i, c in enumerate(clauses) if c.plain]
@@ -102,7 +108,7 @@ class QueryCompiler:
                 continue
             if index not in plain_by_index:
                 marks = Marks()
-                query = self._special(clause, marks)
+                query = self._special(clause, marks, prefix_limit)
                 plain_by_index[index] = [_Group(query, query, "", True, marks)]
             for group in plain_by_index[index]:
                 if clause.occur == "must_not":
@@ -134,6 +140,16 @@ class QueryCompiler:
             compiled.excluded = Or(must_not)
         compiled.ranked = ranked
         return compiled
+
+    @staticmethod
+    def _prefix_limit(clauses: list[Clause], notes: list[str]) -> int:
+        """How many words each prefix may complete to (see `MAX_EXPANSIONS`)."""
+        prefixes = sum(1 for c in clauses if c.prefix and not c.field)
+        if prefixes * PREFIX_EXPANSIONS <= MAX_EXPANSIONS:
+            return PREFIX_EXPANSIONS
+        limit = max(MIN_PREFIX_EXPANSIONS, MAX_EXPANSIONS // prefixes)
+        notes.append(f"With {prefixes} prefixes, each stood for its {limit} commonest words.")
+        return limit
 
     def _tiers(self, filters: list, must: list[_Group], content: list[_Group], bonus: list):
         """All words in their own forms, then all words allowing typos (see the
@@ -247,7 +263,7 @@ class QueryCompiler:
 
     # -- phrases, prefixes, fuzzy words and fields ----------------------------------
 
-    def _special(self, clause: Clause, marks: Marks):
+    def _special(self, clause: Clause, marks: Marks, prefix_limit: int = PREFIX_EXPANSIONS):
         """A phrase, a prefix or an explicitly fuzzy word (`word~1`)."""
         folded = words(clause.text)
         if not folded:
@@ -255,11 +271,11 @@ class QueryCompiler:
         if clause.phrase:
             return self._phrase(folded, marks, exact=True)
         if clause.prefix:
-            return self._prefix(folded[-1], marks)
+            return self._prefix(folded[-1], marks, prefix_limit)
         return Or([self._word(w, marks, expand=False, fuzzy=clause.fuzzy)[0] for w in folded])
 
-    def _prefix(self, folded: str, marks: Marks):
-        forms = self.vocabulary.completions(folded, limit=PREFIX_EXPANSIONS)
+    def _prefix(self, folded: str, marks: Marks, limit: int):
+        forms = self.vocabulary.completions(folded, limit=limit)
         stems = sorted({self.vocabulary.stems[f] for f in forms})
         if not stems:
             return NullQuery

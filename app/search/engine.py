@@ -20,11 +20,16 @@ from app.search.request import SearchRequest
 from app.search.results import FacetValue
 from app.search.vocabulary import Vocabulary
 
-# The facets every answer carries (empty lists when nothing matched), each
-# with the stored column it counts in both engines, and how many values it lists.
+# The facets every answer carries (empty lists when nothing matched): those
+# counted from a stored column in both engines (with the column), and tags
+# (counted from the tag terms' postings; the Typesense engine lists none).
+# How many values each lists is the request's `facet_limit`.
 FACET_COLUMNS = {"source": "source", "section": "section_path"}
-FACET_NAMES = tuple(FACET_COLUMNS)
-FACET_LIMIT = 20
+FACET_NAMES = (*FACET_COLUMNS, "tags")
+# The score a hit shows is its sort key, in both engines: its score within
+# its tier plus this much per tier above the lowest, so shown scores never
+# rise as rank falls.
+TIER_STEP = 1000.0
 
 
 def no_facets() -> dict[str, list[FacetValue]]:
@@ -53,6 +58,9 @@ class Query:
     clauses: list[Clause]
     compiled: Compiled
     compiler: QueryCompiler
+    # When to stop and answer the best found so far: a `time.perf_counter()`
+    # value, or None for no deadline (see `budget`).
+    deadline: float | None = None
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Page:
     generation: str = ""  # which snapshot answered, when not the one asked
     # The total and facets are estimates (more matches than an engine ranked).
     total_is_estimate: bool = False
+    partial: bool = False  # the budget ran out: the best found so far
 
 
 class Engine(Protocol):

@@ -14,6 +14,14 @@ through Whoosh's own matcher, so the result is the same, only slower.
 Results are dense (`Matches`: a mask and a score for every passage), which
 costs a few microseconds per node on a corpus of tens of thousands of
 passages and keeps every operation a single array expression.
+
+Cost is bounded per query. A clause is computed once however often the
+query repeats it (results are remembered by the clause's structure, not
+its object), a phrase made only of function words reads the positions of
+its best candidates only, and every posting list and position read is
+charged to the query's `Budget`, which also holds its deadline. Once the
+budget is spent, whatever is not yet computed matches nothing, and
+`partial` says the answer is the best found so far.
 """
 
 from __future__ import annotations
@@ -32,8 +40,9 @@ from whoosh.query import (
     Term,
 )
 
+from app.search.budget import Budget
+from app.search.phrases import CHUNK, best_candidates, phrase_hits
 from app.search.postings import Postings
-from app.search.proximity import in_sequence as _in_sequence
 
 _NULL = type(NullQuery)
 
@@ -49,15 +58,25 @@ class Matches:
 class Evaluator:
     """Computes `Matches` for query trees over one generation's postings.
 
-    Results are remembered per query object for the evaluator's lifetime (one
-    search), so the groups that the ranked query, the match set and the tiers
-    share are computed once.
+    Results are remembered by each clause's structure for the evaluator's
+    lifetime (one search), so the groups that the ranked query, the match set
+    and the tiers share, and clauses a query repeats, are computed once.
+
+    :param budget: what the search may spend (see `budget`); none by default.
     """
 
-    def __init__(self, postings: Postings):
+    def __init__(self, postings: Postings, budget: Budget | None = None):
         self.postings = postings
         self.size = postings.doc_count
-        self._memo: dict[int, tuple[object, Matches]] = {}
+        self.budget = budget or Budget()
+        self._memo: dict[int, Matches] = {}
+        self._identities: dict[int, tuple[object, int]] = {}
+        self._structures: dict[tuple, int] = {}
+
+    @property
+    def partial(self) -> bool:
+        """True when the budget cut something short: the answer is the best so far."""
+        return self.budget.partial
 
     def nothing(self) -> Matches:
         return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size))
@@ -69,12 +88,39 @@ class Evaluator:
         return Matches(mask, np.zeros(self.size))
 
     def evaluate(self, query) -> Matches:
-        remembered = self._memo.get(id(query))
-        if remembered is not None and remembered[0] is query:
-            return remembered[1]
+        """The passages `query` matches and their scores (never to be changed
+        in place: they are shared by every clause equal to `query`)."""
+        key = self.identity(query)
+        remembered = self._memo.get(key)
+        if remembered is not None:
+            return remembered
+        if self.budget.exhausted():
+            return self.nothing()
         matches = self._compute(query)
-        self._memo[id(query)] = (query, matches)
+        self._memo[key] = matches
         return matches
+
+    def identity(self, query) -> int:
+        """A number per distinct computation: equal for clauses of the same
+        structure (worked out once per object, from its children's numbers)."""
+        known = self._identities.get(id(query))
+        if known is not None and known[0] is query:
+            return known[1]
+        structure = _structure(query, self.identity)
+        number = self._structures.setdefault(structure, len(self._structures))
+        self._identities[id(query)] = (query, number)
+        return number
+
+    def _distinct(self, queries) -> list[tuple[object, int]]:
+        """`queries` with repeats folded into a count, in first-seen order."""
+        counted: dict[int, list] = {}
+        for query in queries:
+            key = self.identity(query)
+            if key in counted:
+                counted[key][1] += 1
+            else:
+                counted[key] = [query, 1]
+        return [(query, count) for query, count in counted.values()]
 
     # -- node types ------------------------------------------------------------------
 
@@ -101,15 +147,16 @@ class Evaluator:
         """Add a sum of terms into `into`, flattening nested `Or`s (a sum of
         sums is one sum) so that most of a query is a run of array additions."""
         if isinstance(query, Term):
-            if query.fieldname not in self.postings.searcher.schema:
+            if query.fieldname not in self.postings.searcher.schema or self.budget.exhausted():
                 return
             ids, scores = self.postings.scored(query.fieldname, query.text)
+            self.budget.charge_postings(len(ids))
             if len(ids):
                 into.scores[ids] += scores * (factor * query.boost)
                 into.mask[ids] = True
         elif isinstance(query, Or):
-            for child in query.subqueries:
-                self._accumulate(child, into, factor * query.boost)
+            for child, count in self._distinct(query.subqueries):
+                self._accumulate(child, into, factor * query.boost * count)
         elif isinstance(query, Prefix):
             for text in self.postings.expand_prefix(query.fieldname, query.text):
                 self._accumulate(Term(query.fieldname, text), into, factor * query.boost)
@@ -157,15 +204,8 @@ class Evaluator:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return self.nothing()
-        found = self._positions_in_reach(field, words, postings, candidates, query.slop)
-        hits = np.array(
-            [
-                d
-                for d in found["alive"]
-                if _in_sequence([found[w].get(d, ()) for w in words], query.slop)
-            ],
-            dtype=np.int64,
-        )
+        candidates = best_candidates(words, candidates, postings, self.budget)
+        hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
         matches = self.nothing()
         if not len(hits):
             return matches
@@ -175,44 +215,15 @@ class Evaluator:
         matches.mask[hits] = True
         return matches
 
-    def _positions_in_reach(self, field, words, postings, candidates, slop) -> dict:
-        """Positions of the phrase's words in the candidates that can still
-        hold the phrase. The rarest words are read first, and a candidate is
-        dropped as soon as two words read so far stand too far apart (word j
-        must be `j - i` to `(j - i) · slop` positions after word i), so the
-        long posting lists of common words are read only for the few
-        passages left."""
-        order = sorted(range(len(words)), key=lambda i: len(postings[i][0]))
-        found: dict = {}
-        seen: list[int] = []
-        alive = candidates
-        for index in order:
-            word = words[index]
-            if word not in found:
-                found[word] = self.postings.positions(field, word, alive)
-            for other in seen:
-                gap = index - other
-                alive = np.array(
-                    [
-                        d
-                        for d in alive.tolist()
-                        if _within(
-                            found[words[other]].get(d, ()), found[word].get(d, ()), gap, slop
-                        )
-                    ],
-                    dtype=np.int64,
-                )
-            seen.append(index)
-            if not len(alive):
-                break
-        found["alive"] = alive.tolist()
-        return found
-
     def _by_whoosh(self, query) -> Matches:
         """Any other query type, through Whoosh's own matcher."""
         matches = self.nothing()
         matcher = query.matcher(self.postings.searcher)
+        read = 0
         while matcher.is_active():
+            read += 1
+            if read % CHUNK == 0 and self.budget.exhausted():
+                break
             docnum = matcher.id()
             matches.mask[docnum] = True
             matches.scores[docnum] = matcher.score()
@@ -220,11 +231,22 @@ class Evaluator:
         return matches
 
 
-def _within(first: list[int], second: list[int], gap: int, slop: int) -> bool:
-    """True if some position in `second` is `gap` to `gap · slop` positions
-    after one in `first` (before it, for a negative gap)."""
-    if gap < 0:
-        first, second, gap = second, first, -gap
-    low, high = gap, gap * slop
-    later = set(second)
-    return any(p + step in later for p in first for step in range(low, high + 1))
+def _structure(query, identity) -> tuple:
+    """A clause as a tuple of its own parameters and its children's
+    `identity`: equal tuples compute the same `Matches`."""
+    if query is None or isinstance(query, _NULL):
+        return ("null",)
+    boost = query.boost
+    if isinstance(query, Term):
+        return ("term", query.fieldname, query.text, boost)
+    if isinstance(query, Prefix):
+        return ("prefix", query.fieldname, query.text, boost)
+    if isinstance(query, Phrase):
+        return ("phrase", query.fieldname, tuple(query.words), query.slop, boost)
+    if isinstance(query, AndMaybe):
+        return ("andmaybe", boost, identity(query.a), identity(query.b))
+    if isinstance(query, (And, Or, DisjunctionMax)):
+        tiebreak = getattr(query, "tiebreak", 0.0)
+        children = tuple(identity(child) for child in query.subqueries)
+        return (type(query).__name__, boost, tiebreak, children)
+    return ("other", id(query))  # an unknown type is remembered per object

@@ -20,6 +20,8 @@ from indexer.analysis import EXACT_MARK, WORD_PATTERN, compound_forms, fold, ste
 
 EXCERPT_CHARS = 280
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_ENDS_SENTENCE = re.compile(r"[.!?…؟](?:[\"'”’)\]]|&quot;|&#x27;|</mark>)*$")
+_TRAILING_COMMA = re.compile(r"[,;:،؛]+$")
 
 
 @dataclass
@@ -184,8 +186,10 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
         pieces.append(f"<mark>{escape(text[s:e])}</mark>")
         cursor = e
     pieces.append(escape(text[cursor:end]))
-    pieces.append("…" if end < len(text) else "")
-    return "".join(pieces).strip()
+    html = "".join(pieces).strip()
+    if end < len(text):  # cut short: "word…", but "place. …" after a sentence, never ".…"
+        html = html + " …" if _ENDS_SENTENCE.search(html) else _TRAILING_COMMA.sub("", html) + "…"
+    return html
 
 
 def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -11,6 +11,11 @@ earlier ones, as it would reuse pages in the operating system's cache.
 
 Positions are decoded only when a phrase needs them, and only for the
 passages that hold every word of the phrase.
+
+A generation built with scored arrays (`indexer.scored_postings`, opened by
+`scored.open_scored`) needs none of that for its text fields: a term's
+postings, scores and positions are slices of arrays read once per generation, scored
+when the generation was built by the same `bm25f`.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.util.numeric import byte_to_length
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from app.search.bm25f import bm25f, idf
+from app.search.scored import FieldArrays
+from indexer.bm25f import bm25f, idf
+from indexer.scored_postings import LENGTH_OF_BYTE, block_arrays, field_length_bytes
 
 # Decoded postings kept per generation, counted in postings (16 bytes each:
 # a 4-byte document number, an 8-byte score, a 4-byte count).
@@ -32,7 +38,6 @@ CACHE_POSTINGS = 4_000_000
 WARM_TERMS = 3_000
 # Decoded blocks (up to 128 postings with their positions) kept for phrases.
 CACHE_BLOCKS = 4_000
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -61,9 +66,18 @@ class Postings:
     :param searcher: a Whoosh searcher; its reader may have several segments.
     :param b: BM25 length normalization per field name (fields not named use
         `default_b`), as `whoosh.scoring.BM25F` takes them.
+    :param arrays: the generation's scored arrays by field (`scored.open_scored`),
+        used for the fields they cover when the index has no deletions.
     """
 
-    def __init__(self, searcher, k1: float, default_b: float, b: dict[str, float]):
+    def __init__(
+        self,
+        searcher,
+        k1: float,
+        default_b: float,
+        b: dict[str, float],
+        arrays: dict[str, FieldArrays] | None = None,
+    ):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers())
@@ -75,6 +89,7 @@ class Postings:
         self._cached_postings = 0
         self._lock = threading.Lock()
         self.live = self._live_mask()
+        self.arrays = arrays if arrays and self.live is None else {}
 
     # -- terms ---------------------------------------------------------------------
 
@@ -93,6 +108,11 @@ class Postings:
         return term.ids, term.frequencies
 
     def _term(self, field: str, text: str) -> _Term:
+        stored = self.arrays.get(field)
+        if stored is not None:
+            start, end = stored.span(text)
+            ids = stored.ids[start:end]
+            return _Term(ids, stored.scores[start:end], stored.counts[start:end], None)
         key = (field, text)
         with self._lock:
             cached = self._cache.get(key)
@@ -114,7 +134,10 @@ class Postings:
     def most_frequent(self, field: str, budget: int, limit: int = WARM_TERMS) -> list[str]:
         """The field's `limit` most frequent terms, by falling document
         frequency, as many as fit in `budget` postings (what a server warms:
-        the long tail of rare words costs a read each and is rarely asked)."""
+        the long tail of rare words costs a read each and is rarely asked).
+        Empty for a field the scored arrays hold: nothing to decode there."""
+        if field in self.arrays:
+            return []
         frequencies = sorted(
             ((info.doc_frequency(), term) for term, info in self.reader.iter_field(field)),
             reverse=True,
@@ -127,7 +150,22 @@ class Postings:
         return chosen
 
     def has(self, field: str, text: str) -> bool:
+        stored = self.arrays.get(field)
+        if stored is not None:
+            return text in stored.index
         return (field, text) in self.reader
+
+    def has_positions(self, field: str) -> bool:
+        """Whether the scored arrays hold `field`'s positions (`occurrences`)."""
+        stored = self.arrays.get(field)
+        return stored is not None and stored.positions is not None
+
+    def occurrences(
+        self, field: str, text: str, within: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(passage, position) of each occurrence of a term in the passages
+        `within`, ascending, from the scored arrays (see `has_positions`)."""
+        return self.arrays[field].occurrences(text, within)
 
     def expand_prefix(self, field: str, prefix: str) -> list[str]:
         return [_text(t) for t in self.reader.expand_prefix(field, prefix)]
@@ -220,8 +258,7 @@ class Postings:
         """Every passage's length in `field`, as Whoosh stores it (one byte)."""
         lengths = self._lengths.get(field)
         if lengths is None:
-            parts = [_length_bytes(leaf, field) for leaf, _ in self.leaves]
-            lengths = _LENGTH_OF_BYTE[np.concatenate(parts)] if parts else _EMPTY_SCORES
+            lengths = LENGTH_OF_BYTE[field_length_bytes(self.reader, field)]
             self._lengths[field] = lengths
         return lengths
 
@@ -244,7 +281,7 @@ def _decode(matcher):
         offsets = []
         offset = matcher._baseoffset
         while matcher.is_active():
-            block_ids, block_weights = _block_arrays(matcher)
+            block_ids, block_weights = block_arrays(matcher)
             ids.append(block_ids)
             weights.append(block_weights)
             offsets.append((matcher._maxid, offset))
@@ -260,25 +297,6 @@ def _decode(matcher):
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), None
 
 
-def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """The current block's ids and weights, decoded with NumPy: the codec
-    stores ids as deltas and weights as a tuple, one float for all, or
-    nothing when all are 1."""
-    if matcher._byteids:  # ids that are not document numbers: the codec's own way
-        matcher._read_ids()
-        matcher._read_weights()
-        return np.asarray(matcher._ids), np.asarray(matcher._weights, dtype=np.float64)
-    if matcher._data is None:
-        matcher._read_data()
-    deltas, weights = matcher._data[0], matcher._data[1]
-    ids = np.cumsum(np.array(deltas, dtype=np.int64))
-    if weights is None:
-        return ids, np.ones(len(ids))
-    if isinstance(weights, float):
-        return ids, np.full(len(ids), weights)
-    return ids, np.array(weights, dtype=np.float64)
-
-
 def _values_at(matcher, wanted: np.ndarray):
     """(docnum, raw value) for each wanted docnum (ascending) in a posting list."""
     for target in wanted.tolist():
@@ -287,26 +305,6 @@ def _values_at(matcher, wanted: np.ndarray):
         matcher.skip_to(target)
         if matcher.is_active() and matcher.id() == target:
             yield target, matcher.value()
-
-
-def _length_bytes(leaf, field: str) -> np.ndarray:
-    """One leaf's stored length bytes for `field`, one per document."""
-    count = leaf.doc_count_all()
-    lengths = np.zeros(count, dtype=np.uint8)
-    try:
-        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-    except AttributeError:  # another codec: ask document by document
-        column = None
-        for docnum in range(count):
-            length = leaf.doc_field_length(docnum, field) or 0
-            lengths[docnum] = min(255, np.searchsorted(_LENGTH_OF_BYTE, length))
-        return lengths
-    if column is None:
-        return lengths
-    stored = min(count, column._count)
-    raw = column._dbfile.get(column._basepos, stored)
-    lengths[:stored] = np.frombuffer(raw, dtype=np.uint8)
-    return lengths
 
 
 def _text(term) -> str:

@@ -2,7 +2,8 @@
 
     plain words          ranked: passages with all of them first
     "exact phrase"       the words in this order
-    +word  -word         must appear / must not appear
+    +word  -word         must appear / must not appear (`-` only before a letter or
+                         a quote: `--save-dev`, `e-mail` and `-1` are searched as typed)
     a AND b, a OR b      AND makes both required; OR is the default
     NOT word             same as -word
     source:FILE  section:NAME  speaker:NAME  title:WORDS   filters (quote values with spaces)
@@ -23,7 +24,7 @@ MAX_FUZZINESS = 2
 
 _TOKEN = re.compile(
     r"""
-    (?P<sign>[+\-])?
+    (?P<sign>\+|-(?=[^\W\d_]|"))?  # `-` negates only a word (a letter) or a phrase
     (?:(?P<field>source|section|speaker|title):)?
     (?:
         "(?P<phrase>[^"]*)"?
@@ -81,6 +82,33 @@ def parse(query: str) -> list[Clause]:
         pending_and = pending_not = False
         clauses.append(clause)
     return clauses
+
+
+def cut(clauses: list[Clause], limit: int) -> tuple[list[Clause], int]:
+    """The clauses that hold the first `limit` terms (a phrase counts its
+    words, and one straddling the limit is shortened), and how many terms
+    were left out."""
+    kept: list[Clause] = []
+    room = limit
+    dropped = 0
+    for clause in clauses:
+        size = len(clause.text.split()) if clause.phrase and not clause.field else 1
+        if room <= 0:
+            dropped += size
+        elif size > room:
+            kept.append(replace(clause, text=" ".join(clause.text.split()[:room])))
+            dropped += size - room
+            room = 0
+        else:
+            kept.append(clause)
+            room -= size
+    return kept, dropped
+
+
+def shown(clause: Clause) -> str:
+    """A clause as the reader would type it (without its sign), for notes."""
+    text = f'"{clause.text}"' if clause.phrase else clause.text
+    return f"{clause.field}:{text}" if clause.field else text
 
 
 def _clause(sign, field, phrase, word) -> Clause | None:

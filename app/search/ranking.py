@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh.query import And, Or
 
+from app.search.budget import Budget
 from app.search.compiler import Compiled
-from app.search.engine import Found, Page, Query
+from app.search.engine import TIER_STEP, Found, Page, Query
 from app.search.evaluator import Evaluator
+from app.search.facets import tag_filter
 from app.search.querylang import Clause
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 def rank(generation: Generation, query: Query) -> Page:
     """The page of passages `query.request` asks for, best first."""
     request, compiled = query.request, query.compiled
-    evaluator = Evaluator(generation.postings)
+    evaluator = Evaluator(generation.postings, Budget(deadline=query.deadline))
     ranked = evaluator.evaluate(compiled.ranked)
     matched = ranked.mask & _allowed(evaluator, query)
     level, scores = _levels(evaluator, compiled, ranked, matched)
@@ -34,13 +36,14 @@ def rank(generation: Generation, query: Query) -> Page:
     else:
         passages = np.flatnonzero(matched)
         level, scores = level[passages], scores[passages]
-    end = request.page * request.per_page
-    window = _top(passages, level, scores, end)[(request.page - 1) * request.per_page :]
+    window = _top(passages, level, scores, request.end, len(compiled.tiers))[request.start :]
     stored = generation.searcher.stored_fields
+    by_document = generation.document_scorer.document_of if request.group else None
     return Page(
         total=len(passages),
         found=[Found(stored(docnum), score, compiled.marks) for docnum, score in window],
-        facets=generation.facets.counts(matched),
+        facets=generation.facets.counts(matched, request.facet_limit, by_document),
+        partial=evaluator.partial,
     )
 
 
@@ -67,6 +70,8 @@ def _filters(query: Query):
         parts.append(compiler.field_filter(Clause(request.section, field="section")))
     if request.speaker:
         parts.append(compiler.field_filter(Clause(request.speaker, field="speaker")))
+    if request.tags:
+        parts.append(tag_filter(request.tags))
     return And(parts) if parts else None
 
 
@@ -84,10 +89,10 @@ def _levels(evaluator: Evaluator, compiled: Compiled, ranked, matched) -> tuple:
     return level, scores
 
 
-def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int) -> list:
-    """The first `end` (candidate, score) pairs: by level, then by score, equal
-    scores in index order (as Whoosh orders them). `level` and `scores` are
-    indexed like `candidates`."""
+def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int, lowest: int):
+    """The first `end` (candidate, sort key) pairs: by level, then by score,
+    equal scores in index order (as Whoosh orders them). `level` and `scores`
+    are indexed like `candidates`; `lowest` is the level of the untiered rest."""
     ordered: list = []
     for number in np.unique(level).tolist():
         need = end - len(ordered)
@@ -98,5 +103,8 @@ def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int
             threshold = np.partition(scores[inside], len(inside) - need)[len(inside) - need]
             inside = inside[scores[inside] >= threshold]
         order = np.lexsort((candidates[inside], -scores[inside]))[:need]
-        ordered += [(int(candidates[i]), float(scores[i])) for i in inside[order]]
+        ordered += [
+            (int(candidates[i]), float(scores[i]) + TIER_STEP * (lowest - number))
+            for i in inside[order]
+        ]
     return ordered

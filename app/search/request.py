@@ -14,10 +14,17 @@ from dataclasses import dataclass, field
 
 from app.search.errors import QueryError
 
-MAX_QUERY_CHARS = 1000
+# A longer query is refused; up to this, a long query (a pasted abstract) is
+# answered, its first `MAX_TERMS` terms searched (see `service`).
+MAX_QUERY_CHARS = 8000
+MAX_TERMS = 64
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
+# `offset` reaches as deep as `page` does at the largest page size.
+MAX_OFFSET = (MAX_PAGE - 1) * MAX_PER_PAGE
+DEFAULT_FACET_LIMIT = 20
+MAX_FACET_LIMIT = 1000
 # How results may be grouped; None lists passages.
 GROUPS = ("document",)
 
@@ -30,8 +37,13 @@ class SearchRequest:
     :param sources: only passages from these files (paths or file names).
     :param section: only passages under this section (or its subsections).
     :param speaker: only passages spoken by this person.
+    :param tags: only passages of documents with one of these tags.
     :param page: 1-based page number, at most `MAX_PAGE`.
-    :param per_page: results per page, 1 to `MAX_PER_PAGE`.
+    :param per_page: results per page (the API's `limit`), 1 to `MAX_PER_PAGE`.
+    :param offset: how many ranked results to skip, 0 to `MAX_OFFSET`, any
+        number (not only a multiple of `per_page`); None pages by `page`.
+        Asking for both a page other than 1 and an offset is refused.
+    :param facet_limit: how many values each facet lists, 1 to `MAX_FACET_LIMIT`.
     :param group: "document" for one hit per document (its best passage),
         documents ranked as a whole; `total` then counts documents.
     :raises QueryError: for a blank or over-long query, out-of-range paging
@@ -45,6 +57,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     group: str | None = None
+    offset: int | None = None
+    facet_limit: int = DEFAULT_FACET_LIMIT
+    tags: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         query = self.query
@@ -57,6 +72,14 @@ class SearchRequest:
             )
         _whole_number("page", self.page, MAX_PAGE)
         _whole_number("per_page", self.per_page, MAX_PER_PAGE)
+        _whole_number("facet_limit", self.facet_limit, MAX_FACET_LIMIT)
+        if self.offset is not None:
+            _whole_number("offset", self.offset, MAX_OFFSET, low=0)
+            if self.page != 1:
+                raise QueryError(
+                    "ask for a page or an offset, not both (offset counts results from 0)",
+                    "page_and_offset",
+                )
         if self.group is not None and self.group not in GROUPS:
             raise QueryError(
                 f"group must be one of {', '.join(GROUPS)} (or left out for passages)",
@@ -64,13 +87,24 @@ class SearchRequest:
             )
         # Filters arrive as lists or tuples, with blanks from empty form fields.
         object.__setattr__(self, "sources", tuple(s for s in self.sources if s.strip()))
+        object.__setattr__(self, "tags", tuple(t.strip() for t in self.tags if t.strip()))
         object.__setattr__(self, "section", _blank_is_none(self.section))
         object.__setattr__(self, "speaker", _blank_is_none(self.speaker))
 
     @property
+    def start(self) -> int:
+        """How many ranked results come before the first one asked for."""
+        return self.offset if self.offset is not None else (self.page - 1) * self.per_page
+
+    @property
+    def end(self) -> int:
+        """How many ranked results it takes to answer (`start` + `per_page`)."""
+        return self.start + self.per_page
+
+    @property
     def first_rank(self) -> int:
         """The rank of the first hit on the page asked for."""
-        return (self.page - 1) * self.per_page + 1
+        return self.start + 1
 
     @property
     def cache_key(self) -> tuple:
@@ -84,12 +118,15 @@ class SearchRequest:
             self.page,
             self.per_page,
             self.group,
+            self.offset,
+            self.facet_limit,
+            self.tags,
         )
 
 
-def _whole_number(name: str, value: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise QueryError(f"{name} must be a whole number from 1 to {high}", f"bad_{name}")
+def _whole_number(name: str, value: int, high: int, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise QueryError(f"{name} must be a whole number from {low} to {high}", f"bad_{name}")
 
 
 def _blank_is_none(value: str | None) -> str | None:

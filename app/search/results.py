@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.search.highlight import Marks, excerpt
+from app.search.highlight import Marks, excerpt, matched_spans
 from indexer.models import Citation
 
 # Builds a citation's address (the web layer's `citation_url`).
@@ -31,6 +31,10 @@ class Hit:
     text: str
     excerpt: str
     citation: Citation
+    # The passage's words (as written, first spelling of each) that matched
+    # the query, in its title and text: like Typesense's `matched_tokens`.
+    matched_terms: tuple[str, ...] = ()
+    language: str | None = None  # a code passage's language, when known
 
     def to_dict(self, link: Link | None = None) -> dict:
         """The API's shape; `link` gives the citation its `url`."""
@@ -46,6 +50,8 @@ class Hit:
             "speaker": self.speaker,
             "text": self.text,
             "excerpt": self.excerpt,
+            "matched_terms": list(self.matched_terms),
+            "language": self.language,
             "citation": citation,
         }
 
@@ -67,13 +73,22 @@ class Results:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     generation: str = ""
+    # What the reader should know about how the query was read (words it
+    # excludes, terms cut from a long query), as sentences.
     notes: tuple[str, ...] = ()
+    offset: int = 0  # ranked results before the first hit
+    partial: bool = False  # the query's budget ran out: the best found so far
     # The total and facets are estimates (Typesense backend: README "Scaling out").
     total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, self.total_pages)
+
+    @property
+    def total_pages(self) -> int:
+        """Pages of `per_page` results it takes to list all `total` (0 for none)."""
+        return -(-self.total // self.per_page)
 
     def to_dict(self, link: Link | None = None) -> dict:
         """The API's shape; `link` gives each citation its `url`."""
@@ -82,7 +97,13 @@ class Results:
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
+            "total_pages": self.total_pages,
+            "offset": self.offset,
+            "limit": self.per_page,
             "took_ms": round(self.took_ms, 2),
+            "processing_time_ms": round(self.took_ms),
+            "notes": list(self.notes),
+            "partial": self.partial,
             "suggestion": self.suggestion,
             "results": [hit.to_dict(link) for hit in self.hits],
             "facets": {
@@ -98,16 +119,29 @@ class Results:
 def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:
     """A hit from a passage's stored fields (the same on every backend)."""
     text = fields["text"]
+    title = fields["title"]
     return Hit(
         id=fields["id"],
         rank=rank,
         score=score,
         document_id=fields["document"],
-        title=fields["title"],
+        title=title,
         section=fields.get("section"),
         speaker=fields.get("speaker"),
         kind=fields["kind"],
         text=text,
         excerpt=excerpt(text, marks),
         citation=Citation(**fields["citation"]),
+        matched_terms=_matched_words((title, text), marks),
+        language=fields.get("language") or None,
     )
+
+
+def _matched_words(texts: tuple[str, ...], marks: Marks) -> tuple[str, ...]:
+    """The distinct words of `texts` that `marks` marks, first spelling kept."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for start, end in matched_spans(text, marks):
+            word = text[start:end]
+            found.setdefault(word.casefold(), word)
+    return tuple(found.values())

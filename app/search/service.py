@@ -17,11 +17,12 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
+from app.search.budget import DEFAULT_BUDGET_MS
 from app.search.compiler import QueryCompiler
 from app.search.engine import Engine, Page, Query, Snapshot, no_facets
 from app.search.highlight import Marks
-from app.search.querylang import parse
-from app.search.request import SearchRequest
+from app.search.querylang import Clause, cut, parse, shown
+from app.search.request import MAX_TERMS, SearchRequest
 from app.search.results import Hit, Results, hit_from_fields
 from app.search.spelling import did_you_mean
 from app.search.synonyms import SynonymsFile
@@ -37,6 +38,8 @@ class SearchService:
     :param synonyms_file: the instance's synonyms file, if any.
     :param cache_size: answers kept, least recently used dropped first.
     :param warm_postings: with an index folder: postings to warm on opening.
+    :param budget_ms: milliseconds a search may take before it answers the
+        best found so far, marked `partial` (`QUERY_BUDGET_MS`; 0: no limit).
     """
 
     def __init__(
@@ -45,11 +48,13 @@ class SearchService:
         synonyms_file: Path | None = None,
         cache_size: int = 512,
         warm_postings: int = 0,
+        budget_ms: float = DEFAULT_BUDGET_MS,
     ):
         if isinstance(engine, Path | str):  # an index folder: the default engine
             engine = WhooshEngine(Path(engine), warm_postings)
         self.engine: Engine = engine
         self.cache_size = cache_size
+        self.budget_ms = budget_ms
         self._synonyms = SynonymsFile(synonyms_file)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.RLock()
@@ -94,26 +99,38 @@ class SearchService:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return _retimed(cached, started)
-        results = _retimed(self._search(snapshot, compiler, request), started)
+                # The key ignores outer spaces; the echoed query is this client's own.
+                return _retimed(replace(cached, query=request.query), started)
+        # The budget is the query's own: opening a new generation is not charged to it.
+        deadline = time.perf_counter() + self.budget_ms / 1000 if self.budget_ms else None
+        results = _retimed(self._search(snapshot, compiler, request, deadline), started)
+        if results.partial:  # a slow moment must not stick: the next asking tries again
+            return results
         with self._lock:
             self._cache[key] = results
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return results
 
-    def _search(self, snapshot: Snapshot, compiler: QueryCompiler, request: SearchRequest):
-        clauses = parse(request.query)
+    def _search(
+        self,
+        snapshot: Snapshot,
+        compiler: QueryCompiler,
+        request: SearchRequest,
+        deadline: float | None,
+    ) -> Results:
+        clauses, dropped = cut(parse(request.query), MAX_TERMS)
         compiled = compiler.compile(clauses)
         if compiled.empty:
             page = Page(total=0, found=[], facets=no_facets())
         else:
-            page = self.engine.rank(snapshot, Query(request, clauses, compiled, compiler))
+            query = Query(request, clauses, compiled, compiler, deadline)
+            page = self.engine.rank(snapshot, query)
         first = request.first_rank
         return Results(
             query=request.query,
             total=page.total,
-            page=request.page,
+            page=request.start // request.per_page + 1,
             per_page=request.per_page,
             took_ms=0.0,
             hits=[
@@ -123,7 +140,9 @@ class SearchService:
             facets=page.facets,
             suggestion=did_you_mean(request.query, compiled.words, snapshot.vocabulary),
             generation=page.generation or snapshot.name,
-            notes=tuple(compiled.notes),
+            notes=tuple(_notes(clauses, dropped) + compiled.notes),
+            offset=request.start,
+            partial=page.partial,
             total_is_estimate=page.total_is_estimate,
         )
 
@@ -182,6 +201,25 @@ class SearchService:
 
     def close(self) -> None:
         self.engine.close()
+
+
+def _notes(clauses: list[Clause], dropped: int) -> list[str]:
+    """What the answer says about how the query was read."""
+    notes = []
+    excluded = [f"“{shown(c)}”" for c in clauses if c.occur == "must_not"]
+    if excluded:
+        words = (
+            ", ".join(excluded[:-1]) + " or " + excluded[-1] if len(excluded) > 1 else excluded[0]
+        )
+        notes.append(
+            f"Passages with {words} were left out: a minus sign (or NOT) before a word excludes it."
+        )
+    if dropped:
+        notes.append(
+            f"The query is long: its first {MAX_TERMS} terms were searched and the other "
+            f"{dropped:,} left out."
+        )
+    return notes
 
 
 def _retimed(results: Results, started: float) -> Results:

@@ -79,6 +79,7 @@ class Vocabulary:
         self.frequency = {form: entry[1] for form, entry in forms.items()}
         self.sorted_forms = sorted(forms)
         self._near: dict[tuple[str, int], list[str]] = {}
+        self._completions: dict[tuple[str, int], list[str]] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         self._by_skeleton: dict[str, list[str]] = defaultdict(list)
         for form in forms:
@@ -155,7 +156,17 @@ class Vocabulary:
         return kept[:MAX_VARIANTS]
 
     def completions(self, prefix: str, limit: int = 10) -> list[str]:
-        """Forms starting with `prefix`, most frequent first."""
+        """Forms starting with `prefix`, most frequent first (remembered: a
+        short prefix has thousands, and the search box asks as one types)."""
+        key = (prefix, limit)
+        found = self._completions.get(key)
+        if found is None:
+            if len(self._completions) >= NEAR_MEMORY:
+                self._completions.clear()
+            found = self._completions[key] = self._complete(prefix, limit)
+        return found
+
+    def _complete(self, prefix: str, limit: int) -> list[str]:
         start = bisect.bisect_left(self.sorted_forms, prefix)
         matches = []
         for form in self.sorted_forms[start:]:

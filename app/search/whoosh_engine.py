@@ -4,10 +4,21 @@ ranked by our NumPy evaluator (`ranking`).
 It keeps one Whoosh searcher open on the live generation and checks the
 generation pointer on every call (one small file read), so a `kavosh index`
 run takes effect at the next request without a restart; the old searcher is
-closed when the new one is in place. If the live generation cannot be opened
-(damaged files), the newest older one that can is served and `degraded` says
-why, until a rebuild publishes a good one. A serving process warms each
+closed when the new one is in place. A serving process warms each
 generation's caches in a thread as it opens.
+
+Damage is found while serving, not after a restart:
+
+- files are read with `pread`, never mapped (`safe_storage`), so a file
+  truncated under a worker raises in one request instead of killing it;
+- every call also `stat`s the open generation's files (`file_watch`); when
+  one was touched, or a read fails, its manifest's sizes and SHA-256
+  checksums are checked, and each newly opened generation is checksummed
+  in a thread (in `kavosh serve`'s master: before the workers fork);
+- a damaged generation is never served again: the newest older one that
+  verifies serves instead, and `degraded` says why, until a rebuild
+  publishes a good one (or the damaged files are restored). With none left,
+  `snapshot()` raises `IndexCorruptError` (HTTP 503).
 """
 
 from __future__ import annotations
@@ -18,18 +29,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 
-from app.search.bm25f import FIELD_B, K1, B
 from app.search.documents import DocumentScorer
 from app.search.engine import Page, Query, Snapshot
-from app.search.errors import IndexCorruptError, NoIndexError
+from app.search.errors import IndexCorruptError
 from app.search.facets import Facets
+from app.search.fallback import Damaged, GenerationChoice
+from app.search.file_watch import FileWatch
 from app.search.highlight import know_stems, prepare
 from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.ranking import rank
+from app.search.safe_storage import PositionalStorage
+from app.search.scored import open_scored
 from app.search.vocabulary import Vocabulary
-from indexer.generations import GenerationStore
+from indexer.bm25f import FIELD_B, K1, B  # BM25F's, as the arrays were scored
+from indexer.generations import GenerationStore, checksum_problem
 from indexer.passages import DOCUMENTS, VOCABULARY
 from indexer.schema import TEXT_FIELDS
 
@@ -47,60 +61,70 @@ class Generation:
     postings: Postings
     facets: Facets
     document_scorer: DocumentScorer
+    watch: FileWatch  # its files as opened, compared on every call
+    problem: str | None = None  # why it must not be served, once found damaged
 
 
-class WhooshEngine:
-    """The `Engine` over the generations in `index_dir`."""
+class WhooshEngine(GenerationChoice):
+    """The `Engine` over the generations in `index_dir`.
 
-    def __init__(self, index_dir: Path, warm_postings: int = 0):
+    :param verify: checksum each generation in a thread as it opens (a
+        server); a one-off command relies on the cheap checks alone.
+    """
+
+    def __init__(self, index_dir: Path, warm_postings: int = 0, verify: bool = True):
         self.store = GenerationStore(Path(index_dir))
         self.warm_postings = min(warm_postings, CACHE_POSTINGS)
-        self._warming: threading.Thread | None = None
+        self.verify = verify
+        self._threads: list[threading.Thread] = []  # warming and verifying
         self._lock = threading.RLock()  # the reader's files are not for two threads at once
         self._open: Snapshot | None = None
-        self._broken: str | None = None  # the live generation, when it cannot be opened
+        self._damaged: dict[str, Damaged] = {}  # generation name -> why not served
         self.degraded: str | None = None  # why an older generation is being served
 
     @property
     def location(self) -> str:
         return str(self.store.root)
 
-    def snapshot(self) -> Snapshot:
-        with self._lock:  # read under the lock: a name read before waiting may be pruned
-            name = self.store.current_name()
-            current = self._open
-            if current is not None and (current.name == name or self._broken == name):
-                return current
-            if name is None:
-                raise NoIndexError(self.store.root)
-            try:
-                opened = self._open_folder(self.store.root / name)
-                self._broken, self.degraded = None, None
-            except IndexCorruptError as error:
-                opened = self._fallback(name)
-                if opened is None:
-                    raise
-                self._broken = name
-                self.degraded = (
-                    f"{error.message}; serving the previous generation {opened.name} meanwhile"
-                )
-            self._open = opened
-            if current is not None:
-                current.state.searcher.close()
-            if self.warm_postings > 0:
-                self._warming = threading.Thread(
-                    target=self._warm, args=(opened,), name=f"warm {opened.name}", daemon=True
-                )
-                self._warming.start()
-            return opened
+    def _serve(self, opened: Snapshot | None, verified: bool = False) -> Snapshot | None:
+        """Make `opened` the snapshot served; close the one it replaces."""
+        replaced, self._open = self._open, opened
+        self.degraded = None
+        if replaced is not None and replaced is not opened:
+            replaced.state.searcher.close()
+        if opened is not None and self.verify and not verified:
+            self._start(self._verify, opened)
+        if opened is not None and self.warm_postings > 0:
+            self._start(self._warm, opened)
+        return opened
+
+    def _start(self, job, snapshot: Snapshot) -> None:
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        thread = threading.Thread(
+            target=job, args=(snapshot,), name=f"{job.__name__} {snapshot.name}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _verify(self, snapshot: Snapshot) -> None:
+        """Checksum a generation just opened, beside the searches (it reads
+        the files by name, not through the searcher): the damage a size
+        cannot show is found within a second of opening, not at a restart."""
+        problem = checksum_problem(self.store.root / snapshot.name, snapshot.manifest)
+        if problem is not None:
+            snapshot.state.problem = problem
 
     def rank(self, snapshot: Snapshot, query: Query) -> Page:
-        with self._lock:
-            return rank(snapshot.state, query)
+        page, answered = self._read(snapshot, lambda generation: rank(generation, query))
+        if answered is not snapshot:
+            page.generation = answered.name
+        return page
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
-        with self._lock:
-            return snapshot.state.searcher.document(id=passage_id)
+        fields, _ = self._read(
+            snapshot, lambda generation: generation.searcher.document(id=passage_id)
+        )
+        return fields
 
     def passage_count(self, snapshot: Snapshot) -> int:
         return snapshot.state.searcher.doc_count()
@@ -137,28 +161,19 @@ class WhooshEngine:
             return
 
     def wait_until_warm(self, timeout: float | None = None) -> None:
+        """Open the live generation, and wait for its warming and its
+        checksums (`kavosh serve` does, before forking its workers)."""
         self.snapshot()
-        warming = self._warming
-        if warming is not None:
-            warming.join(timeout)
+        for thread in list(self._threads):
+            thread.join(timeout)
 
     # -- opening -----------------------------------------------------------------------
-
-    def _fallback(self, broken: str) -> Snapshot | None:
-        """The newest older generation that opens, or None."""
-        for folder in sorted(self.store.root.glob("gen-*"), reverse=True):
-            if folder.name >= broken:
-                continue
-            try:
-                return self._open_folder(folder)
-            except IndexCorruptError:
-                continue
-        return None
 
     def _open_folder(self, folder: Path) -> Snapshot:
         try:
             manifest = self.store.checked_manifest(folder)
-            searcher = whoosh_index.open_dir(str(folder)).searcher()
+            watch = FileWatch(folder, manifest)  # before reading: a later write shows
+            searcher = PositionalStorage(str(folder)).open_index().searcher()
             try:
                 documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
                 vocabulary = Vocabulary(
@@ -167,7 +182,7 @@ class WhooshEngine:
                 reader = searcher.reader()
                 vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
                 know_stems(vocabulary.stems)
-                postings = Postings(searcher, K1, B, FIELD_B)
+                postings = Postings(searcher, K1, B, FIELD_B, open_scored(folder))
                 generation = Generation(
                     searcher=searcher,
                     postings=postings,
@@ -177,6 +192,7 @@ class WhooshEngine:
                         np.fromiter(reader.column_reader("position"), dtype=np.int64),
                         [d.get("passages", 0) for d in documents],
                     ),
+                    watch=watch,
                 )
             except BaseException:  # a generation that half opened must not keep its files
                 searcher.close()

@@ -91,7 +91,7 @@ class KavoshHttp(Engine):
         return HttpTarget(HOST, self.port, lambda query, k: _path(query_text(query), 1, k))
 
     def versions(self) -> dict[str, str]:
-        return {"kavosh": package_version("kavosh"), "gunicorn": package_version("gunicorn")}
+        return {"kavosh": package_version("kavosh"), "granian": package_version("granian")}
 
     def close(self) -> None:
         if hasattr(self, "client"):

@@ -31,9 +31,11 @@ from pathlib import Path
 
 from indexer import passages
 from indexer.analysis import stem
+from indexer.budget import Budget
 from indexer.errors import BuildError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
 from indexer.passages import BuildReport, Tally
+from indexer.sources import DEFAULT_BUDGET
 from indexer.typesense.quorum import QUORUM_TIMEOUT, PatientWrites
 from indexer.typesense.schema import (
     DEFAULT_ALIAS,
@@ -60,6 +62,8 @@ def push_index(
     synonym_groups: Iterable[tuple[tuple[str, ...], ...]] = (),
     progress: Callable[[str], None] | None = None,
     strict: bool = False,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
     replication_timeout: float = REPLICATION_TIMEOUT,
     quorum_timeout: float = QUORUM_TIMEOUT,
 ) -> BuildReport:
@@ -70,7 +74,9 @@ def push_index(
     :param synonym_groups: groups of folded word tuples (`Synonyms` files as
         `app.search.synonyms.parse_groups` reads them), stored as Typesense
         multi-way synonyms over our terms.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
     :param quorum_timeout: how long a write may wait for a quorum (a leader
         being elected) before the push fails (`quorum.PatientWrites`).
     :raises BuildError: the cluster refused a write; the alias is untouched.
@@ -78,7 +84,9 @@ def push_index(
     """
     started = time.monotonic()
     source_dir = passages.require_folder(source_dir)
-    corpus, splitter, report = passages.read_source_folder(source_dir, progress)
+    corpus, splitter, report = passages.read_source_folder(
+        source_dir, progress, exclude=exclude, budget=budget
+    )
     client = PatientWrites(client, quorum_timeout)
     skipped: set[str] = set()
     try:
@@ -94,6 +102,7 @@ def push_index(
         client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
         passages.refuse_skipped(report, strict, "the previous collection")
+        passages.refuse_empty(report, source_dir)
         report.seconds = time.monotonic() - started
         meta["manifest"] = passages.manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)

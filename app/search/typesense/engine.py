@@ -24,8 +24,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from app.search.engine import FACET_COLUMNS, FACET_LIMIT, Found, Page, Query, Snapshot
-from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
+from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
+from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError, QueryError
 from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
@@ -162,6 +162,8 @@ class TypesenseEngine:
         pushed without statistics is ranked by Typesense alone."""
         collection: Collection = snapshot.state
         stats = collection.stats
+        if query.request.tags:  # not pushed to the collection (indexer/typesense/schema.py)
+            raise QueryError("the tags filter needs the Whoosh engine", "unsupported_filter")
         if stats is None:
             return self._rank_by_typesense(snapshot, query)
         request = query.request
@@ -175,7 +177,7 @@ class TypesenseEngine:
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
-        start, end = (request.page - 1) * request.per_page, request.page * request.per_page
+        start, end = request.start, request.end
         budget = self.window
         while True:  # a page past the window widens it (see `WIDEST`)
             chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, budget)
@@ -196,13 +198,14 @@ class TypesenseEngine:
         ]
         if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
-            return Page(total, found, window_facets(window, ranking.matched), answered_by)
+            facets = window_facets(window, ranking.matched, request.facet_limit)
+            return Page(total, found, facets, answered_by)
         # More matches than the window: the total and facets are Typesense's.
         total = candidates.found
         if request.group == "document":
             total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
         total = max(total, len(ranking.order))
-        facets = _facets(candidates.facet_answer)
+        facets = _facets(candidates.facet_answer, request.facet_limit)
         return Page(total, found, facets, answered_by, total_is_estimate=True)
 
     def _stored_all(self, passage_ids: list[str]) -> dict[str, dict]:
@@ -250,11 +253,13 @@ class TypesenseEngine:
         answered_by = self._answered_by(answer, snapshot)
         if "grouped_hits" in answer:
             answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
+        hits = answer["hits"][wanted.skip : wanted.skip + request.per_page]
         found = [
             Found(hit["document"], float(hit["text_match"]), _marks(hit, query.compiled.marks))
-            for hit in answer["hits"]
+            for hit in hits
         ]
-        return Page(answer["found"], found, _facets(answer), generation=answered_by)
+        facets = _facets(answer, request.facet_limit)
+        return Page(answer["found"], found, facets, generation=answered_by)
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
         try:
@@ -279,11 +284,11 @@ def _marks(found: dict, marks: Marks) -> Marks:
     return Marks(terms=marks.terms | matched, phrases=list(marks.phrases))
 
 
-def _facets(answer: dict) -> dict[str, list[FacetValue]]:
+def _facets(answer: dict, limit: int) -> dict[str, list[FacetValue]]:
     by_field = {f["field_name"]: f.get("counts", []) for f in answer.get("facet_counts", [])}
-    facets = {}
+    facets = no_facets()  # no tags: the collection has none
     for name, column in FACET_COLUMNS.items():
         values = [FacetValue(str(c["value"]), c["count"]) for c in by_field.get(column, [])]
         values.sort(key=lambda v: (-v.count, v.value))
-        facets[name] = values[:FACET_LIMIT]
+        facets[name] = values[:limit]
     return facets

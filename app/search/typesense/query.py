@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.search.compiler import MAX_CLAUSES
-from app.search.engine import FACET_COLUMNS, FACET_LIMIT
+from app.search.engine import FACET_COLUMNS
+from app.search.errors import QueryError
 from app.search.querylang import Clause, same_source
 from app.search.request import SearchRequest
 from app.search.stopwords import STOPWORDS
@@ -38,6 +39,8 @@ from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
 from indexer.typesense.schema import TERM_FIELDS
 from indexer.typesense.statistics import STREAM_FIELD
+
+MAX_TYPESENSE_PER_PAGE = 250
 
 QUERY_BY = ",".join(TERM_FIELDS.values())
 # Our BM25F weights (text 1, title 0.5, speaker 0.5) on Typesense's 0–15 scale. The
@@ -74,6 +77,7 @@ class TypesenseQuery:
 
     params: dict
     matches_nothing: bool = False
+    skip: int = 0  # hits of the page asked for that come before the offset
 
 
 def search_params(
@@ -129,12 +133,16 @@ def search_params(
         "prioritize_exact_match": "false",
         "prefix": "true" if prefix else "false",
         "facet_by": ",".join(FACET_COLUMNS.values()),
-        "max_facet_values": FACET_LIMIT,
+        "max_facet_values": request.facet_limit,
         "sort_by": "_text_match:desc,position:asc",
         "highlight_fields": TERM_FIELDS["text"],
         "page": request.page,
         "per_page": request.per_page,
     }
+    skip = 0
+    if request.offset is not None:  # any offset: the page of some size that holds it
+        page, size, skip = offset_window(request.offset, request.per_page)
+        params.update(page=page, per_page=size)
     if typos is not None:
         params.update(num_typos=typos, min_len_1typo=1, min_len_2typo=1 if typos > 1 else 9)
     if filters:
@@ -143,7 +151,24 @@ def search_params(
         params.update(group_by="document", group_limit=1)
     if window:
         params = window_params(params, window)
-    return TypesenseQuery(params, matches_nothing=nothing)
+    return TypesenseQuery(params, matches_nothing=nothing, skip=skip)
+
+
+def offset_window(offset: int, limit: int) -> tuple[int, int, int]:
+    """(page, per_page, hits to skip on it) for `limit` results from `offset`:
+    the smallest page size (up to Typesense's 250) whose one page holds them
+    all, as Typesense 0.24 pages only by page and per_page.
+
+    :raises QueryError: when no page size holds them (suggest a nearby offset).
+    """
+    for size in range(limit, MAX_TYPESENSE_PER_PAGE + 1):
+        if offset // size == (offset + limit - 1) // size:
+            return offset // size + 1, size, offset % size
+    raise QueryError(
+        f"the Typesense engine cannot answer offset {offset} with limit {limit}: "
+        f"use an offset that is a multiple of the limit",
+        "bad_offset",
+    )
 
 
 def window_params(params: dict, window: int) -> dict:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.search.bm25f import K1, document_idf
 from app.search.compiler import Compiled
-from app.search.engine import FACET_COLUMNS, FACET_LIMIT
+from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets
 from app.search.results import FacetValue
 from app.search.typesense.window import Window, WindowEvaluator
 from indexer.analysis import compound_forms, stem
+from indexer.bm25f import K1, document_idf
 
 DOCUMENT_B = 0.75
 
@@ -58,7 +58,11 @@ def rescore(window: Window, compiled: Compiled, group: str | None) -> Ranking:
     else:
         scores = scores[candidates]
     order = np.lexsort((positions[candidates], -scores, level[candidates]))
-    ranked_order = [(int(candidates[i]), float(scores[i])) for i in order.tolist()]
+    lowest = len(compiled.tiers)  # the shown score is the sort key, as the Whoosh engine's
+    ranked_order = [
+        (int(candidates[i]), float(scores[i]) + TIER_STEP * (lowest - int(level[candidates[i]])))
+        for i in order.tolist()
+    ]
     return Ranking(ranked_order, matched, len(set(owners)))
 
 
@@ -107,14 +111,15 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
     return scores
 
 
-def window_facets(window: Window, matched: np.ndarray) -> dict[str, list[FacetValue]]:
-    """The facets of the matched passages of the window, most frequent first."""
-    facets = {}
+def window_facets(window: Window, matched: np.ndarray, limit: int) -> dict[str, list[FacetValue]]:
+    """The facets of the matched passages of the window, most frequent first
+    (no tags: the collection holds none)."""
+    facets = no_facets()
     chosen = np.flatnonzero(matched).tolist()
     for name, column in FACET_COLUMNS.items():
         counted = Counter(window.hits[i].get(column) for i in chosen)
         counted.pop(None, None)
         counted.pop("", None)
-        values = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        values = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]
         facets[name] = [FacetValue(str(value), count) for value, count in values]
     return facets

@@ -6,7 +6,7 @@ The compiler's query tree (`Term`, `Or`, `And`, `AndMaybe`, `DisjunctionMax`,
 sums, an `And` needs every child and sums, `AndMaybe` adds the optional side,
 `DisjunctionMax` keeps the best (plus its tiebreak), a `Phrase` matches its
 words in order within `slop` positions and scores their sum, a boost
-multiplies. Each term is weighed by the shared BM25F (`app.search.bm25f`)
+multiplies. Each term is weighed by the shared BM25F (`indexer.bm25f`)
 with the collection's own statistics (`CollectionStats`, stored by `kavosh
 index`), so a passage gets the score it would get from the Whoosh engine.
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
 
-from app.search.bm25f import bm25f, field_b, idf
 from app.search.proximity import in_sequence
+from indexer.bm25f import bm25f, field_b, idf
 from indexer.typesense.schema import TERM_FIELDS
 from indexer.typesense.statistics import GROUP_SEPARATOR, STREAM_FIELD, quantized, stream_terms
 

@@ -1,8 +1,10 @@
-"""BM25F, the weighting both engines rank by: one pure function over arrays,
-and the parameters, so the Whoosh engine (over its posting lists) and the
-Typesense engine (re-scoring the window of candidates Typesense found, from
-the statistics `kavosh index` stores with each collection) give a term in a
-passage the same score.
+"""BM25F, the weighting Kavosh ranks by: one pure function over arrays, and
+the parameters, so that the scores a build stores (`scored_postings`), the
+Whoosh engine's (over its posting lists) and the Typesense engine's
+(re-scoring the window of candidates Typesense found, from the statistics
+`kavosh index` stores with each collection) give a term in a passage the
+same score. It lives in the indexer because the build scores with it, and
+the indexer never imports the search core.
 
 It is Whoosh's `BM25F` per field, on Whoosh's quantized field lengths (one
 byte per passage and field), with the average over the exact total length,

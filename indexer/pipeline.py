@@ -1,0 +1,176 @@
+"""Reading and analysing the corpus in a second process while the first writes.
+
+A build has two halves of about the same cost: reading, parsing, chunking and
+analysing each passage into postings, and pooling those postings and writing
+the segment. Machines have two cores or more, so `analysed_passages` forks a
+child that walks the corpus (`passages.read_source_folder`,
+`passages.each_passage`, `bulk.analyse`) and sends the results in batches
+down a pipe, while the parent writes them. A pipe's `send` blocks while the
+parent is behind, so the child never runs far ahead and memory stays bounded.
+
+Walking costs more than writing, so the two share the analysis: when the
+parent has at most one batch left to write (it is about to wait), the child
+sends the next batch unanalysed and the parent analyses it itself; when the
+parent is behind, the child analyses. Either way the index is the same.
+
+The child reports back what the walk counted (the `BuildReport`, each
+document with its passage count, the vocabulary) when it is done, and any
+error it met, which the parent raises as its own; if the child dies, the
+build fails with a `BuildError` and the previous index keeps serving.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import pickle
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.bulk import Analyser
+from indexer.errors import BuildError
+from indexer.passages import BuildReport, Tally, each_passage, passage_fields, read_source_folder
+from indexer.schema import build_schema
+
+# Passages per message: large enough that pickling is a few big calls, small
+# enough that the parent starts writing at once.
+BATCH = 200
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class WalkResult:
+    """What the child counted over the whole corpus."""
+
+    report: BuildReport
+    documents: list[dict] = field(default_factory=list)
+    vocabulary: dict = field(default_factory=dict)
+
+
+class AnalysedPassages:
+    """`(fields, analysed)` for every passage, in order; `result` once exhausted."""
+
+    def __init__(
+        self,
+        source_dir: Path,
+        reading: dict | None = None,
+        progress: Callable[[str], None] | None = None,
+    ):
+        """:param reading: keyword arguments of `read_source_folder` (the
+        excluded patterns, the per-file parse budget)."""
+        # fork: the child starts at once, with every module already imported.
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._progress = progress
+        # Batches the parent has written, read by the child (see the module).
+        self._written = context.Value("l", 0, lock=False)
+        self._process = context.Process(
+            target=_walk,
+            args=(
+                Path(source_dir),
+                reading or {},
+                self._receiver,
+                sender,
+                self._written,
+                progress is not None,
+            ),
+            name="kavosh-analyse",
+        )
+        self._process.start()
+        sender.close()
+        self.result: WalkResult | None = None
+
+    def __iter__(self) -> Iterator[tuple[dict, list | None]]:
+        """Each passage's fields with their analysis, or None when the
+        writer is to analyse them (`BulkWriter.add_analysed` does)."""
+        batches = 0
+        while True:
+            # Asked for more: every batch received so far is written.
+            self._written.value = batches
+            try:
+                kind, payload = self._receiver.recv()
+            except EOFError:
+                self._process.join()
+                raise BuildError(
+                    "the process reading the corpus stopped "
+                    f"(exit code {self._process.exitcode}); the previous index is untouched"
+                ) from None
+            if kind == "passages":
+                batches += 1
+                yield from payload
+            elif kind == "progress":
+                self._progress(payload)
+            elif kind == "error":
+                raise payload
+            else:
+                self.result = payload
+                return
+
+    def close(self) -> None:
+        """Stop the child if it is still running, and reap it."""
+        self._receiver.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+    def __enter__(self) -> AnalysedPassages:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progress) -> None:
+    """The child: walk the corpus, analyse each passage, send it all."""
+    # The parent's end of the pipe, closed here so that a parent killed
+    # outright breaks the pipe; and the kernel is asked to stop this process
+    # too then, so it cannot hold the build lock it inherited.
+    receiver.close()
+    _die_with_parent()
+    try:
+        analyse = Analyser(build_schema())
+        progress = (lambda name: sender.send(("progress", name))) if with_progress else None
+        corpus, splitter, report = read_source_folder(source_dir, progress, **reading)
+        tally, batch, sent = Tally(), [], 0
+        for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
+            batch.append(passage_fields(document, passage, position))
+            if len(batch) >= BATCH:
+                sender.send(("passages", _analysed(batch, analyse, sent - written.value > 1)))
+                batch, sent = [], sent + 1
+        if batch:
+            sender.send(("passages", _analysed(batch, analyse, True)))
+        sender.send(("done", WalkResult(report, tally.documents, tally.vocabulary())))
+    except BrokenPipeError:
+        pass  # the parent stopped listening: it has its own error to report
+    except BaseException as error:
+        try:
+            sender.send(("error", _transferable(error)))
+        except (BrokenPipeError, OSError):
+            pass
+    finally:
+        sender.close()
+
+
+def _analysed(batch: list[dict], analyse: Analyser, here: bool) -> list:
+    return [(fields, analyse(fields) if here else None) for fields in batch]
+
+
+def _die_with_parent() -> None:
+    """Ask Linux for SIGKILL when the parent dies (`prctl(PR_SET_PDEATHSIG)`);
+    elsewhere the broken pipe stops the child at its next send."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _transferable(error: BaseException) -> BaseException:
+    """`error` itself if it survives pickling, else a `BuildError` naming it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception:
+        return BuildError(f"could not read the corpus: {type(error).__name__}: {error}")

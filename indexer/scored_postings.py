@@ -1,0 +1,180 @@
+"""Each searched field's postings as flat arrays, scored once when a
+generation is built (eager scoring, as bm25s does).
+
+Whoosh keeps postings in compressed, pickled blocks, and a search decoding
+them (and the positions of phrases) spent most of its time doing so. After
+the Whoosh segment is committed, `write_scored_postings` reads every
+posting list of the text fields once and writes, beside the segment, for
+each field `F` of `TEXT_FIELDS`:
+
+    scored-F-terms.txt      the field's terms, one a line, in index order
+    scored-F-starts.npy     int64: where each term's postings start (and the end)
+    scored-F-ids.npy        int32: passage numbers, ascending within a term
+    scored-F-counts.npy     float32: the term's count in each passage
+    scored-F-scores.npy     float64: each posting's BM25F score
+
+and for the passage text also `scored-text-offsets.npy` (int64, where each
+posting's positions start) and `scored-text-positions.npy` (int32). A
+serving process reads them whole when it opens the generation (not
+memory-mapped: a truncated file must raise, not crash a worker), and
+workers forked after that share the pages instead of decoding copies.
+The build lists them in the manifest like every other file.
+
+The BM25F parameters and formula live here, and the search core scores
+what these arrays lack with the same function, so stored and computed
+scores are the same to the last bit. `scored-meta.json` records the
+parameters; arrays written with others are not used.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+from indexer.bm25f import FIELD_B, K1, B, bm25f, field_b, idf
+from indexer.schema import TEXT_FIELDS
+
+META = "scored-meta.json"
+POSITIONS_FIELD = "text"
+LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def parameters() -> dict:
+    return {"k1": K1, "b": B, "field_b": FIELD_B, "fields": list(TEXT_FIELDS)}
+
+
+def write_scored_postings(folder: Path) -> None:
+    """Write the arrays above for the Whoosh index in `folder`."""
+    index = whoosh_index.open_dir(str(folder))
+    with index.reader() as reader:
+        if reader.has_deletions():  # a fresh generation has none; never store dead postings
+            return
+        for field in TEXT_FIELDS:
+            if field in index.schema:
+                _write_field(folder, reader, field, with_positions=field == POSITIONS_FIELD)
+    (folder / META).write_text(json.dumps(parameters()), "utf-8")
+
+
+def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None:
+    doc_count = reader.doc_count_all()
+    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
+    average = (reader.field_length(field) / (doc_count or 1)) or 1
+    b = field_b(field)
+    terms, starts, ids, counts, scores = [], [0], [], [], []
+    offsets, positions, placed = [0], [], 0
+    for term in reader.lexicon(field):
+        text = term.decode("utf-8") if isinstance(term, bytes) else term
+        if "\n" in text:  # cannot be one line of the terms file: left to Whoosh
+            continue
+        term_ids, term_counts, values = _postings(reader, field, term, with_positions)
+        terms.append(text)
+        starts.append(starts[-1] + len(term_ids))
+        ids.append(term_ids)
+        counts.append(term_counts)
+        frequency = reader.doc_frequency(field, text)
+        tf = term_counts.astype(np.float64)
+        weight = idf(doc_count, frequency)
+        scores.append(bm25f(tf, lengths[term_ids], average, weight, b))
+        for value in values:
+            found = _positions(value)
+            positions.append(found)
+            placed += len(found)
+            offsets.append(placed)
+    prefix = folder / f"scored-{field}"
+    (folder / f"scored-{field}-terms.txt").write_text("\n".join(terms), "utf-8")
+    np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
+    np.save(f"{prefix}-ids.npy", _joined(ids, np.int32))
+    np.save(f"{prefix}-counts.npy", _joined(counts, np.float32))
+    np.save(f"{prefix}-scores.npy", _joined(scores, np.float64))
+    if with_positions:
+        np.save(f"{prefix}-offsets.npy", np.asarray(offsets, dtype=np.int64))
+        flat = np.fromiter((p for found in positions for p in found), np.int32, placed)
+        np.save(f"{prefix}-positions.npy", flat)
+
+
+def _postings(reader, field: str, term: bytes, with_positions: bool):
+    """(passage numbers, counts, raw values or []) of one term, over all segments."""
+    id_parts, count_parts, values = [], [], []
+    for leaf, base in reader.leaf_readers():
+        if (field, term) not in leaf:
+            continue
+        matcher = leaf.postings(field, term)
+        while matcher.is_active():
+            if not isinstance(matcher, W3LeafMatcher):  # another codec: a posting at a time
+                id_parts.append(np.asarray([matcher.id() + base]))
+                count_parts.append(np.asarray([matcher.weight()]))
+                if with_positions:
+                    values.append(matcher.value())
+                matcher.next()
+                continue
+            ids, weights = block_arrays(matcher)
+            id_parts.append(ids + base)
+            count_parts.append(weights)
+            if with_positions:
+                matcher._read_values()
+                values.extend(matcher._values)
+            matcher._next_block()
+    ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
+    counts = np.concatenate(count_parts) if count_parts else np.zeros(0)
+    return ids.astype(np.int32), counts.astype(np.float32), values
+
+
+def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """The current block's ids and weights, decoded with NumPy: Whoosh's
+    codec stores ids as deltas and weights as a tuple, one float for all,
+    or nothing when all are 1."""
+    if matcher._byteids:  # ids that are not document numbers: the codec's own way
+        matcher._read_ids()
+        matcher._read_weights()
+        return np.asarray(matcher._ids), np.asarray(matcher._weights, dtype=np.float64)
+    if matcher._data is None:
+        matcher._read_data()
+    deltas, weights = matcher._data[0], matcher._data[1]
+    ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    if weights is None:
+        return ids, np.ones(len(ids))
+    if isinstance(weights, float):
+        return ids, np.full(len(ids), weights)
+    return ids, np.array(weights, dtype=np.float64)
+
+
+def _positions(value: bytes) -> list[int]:
+    """A posting's positions (Whoosh's `Positions.decode_positions`)."""
+    codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+    found, position = [], 0
+    for code in codes:
+        position += code
+        found.append(position)
+    return found
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def field_length_bytes(reader, field: str) -> np.ndarray:
+    """Every passage's stored length byte for `field`, over all segments."""
+    parts = []
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        lengths = np.zeros(count, dtype=np.uint8)
+        try:
+            column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        except AttributeError:  # another codec: ask document by document
+            for docnum in range(count):
+                length = leaf.doc_field_length(docnum, field) or 0
+                lengths[docnum] = min(255, np.searchsorted(LENGTH_OF_BYTE, length))
+            parts.append(lengths)
+            continue
+        if column is not None:
+            stored = min(count, column._count)
+            raw = column._dbfile.get(column._basepos, stored)
+            lengths[:stored] = np.frombuffer(raw, dtype=np.uint8)
+        parts.append(lengths)
+    return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
