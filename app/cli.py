@@ -62,7 +62,8 @@ def index_command(source_dir, index_dir, if_missing, strict, lock_timeout, exclu
     recorded = setting_origin("SOURCE_DIR", overrides) == "index"
     try:
         if backend_name(settings) == "typesense":
-            return _push(settings, if_missing, strict)
+            budget = Budget(settings["PARSE_SECONDS"], settings["PARSE_MEMORY_MB"])
+            return _push(settings, if_missing, strict, exclude, budget)
     except KavoshError as error:
         raise click.ClickException(error.message) from error
     store = GenerationStore(settings["INDEX_DIR"])
@@ -242,7 +243,7 @@ def _with_origin(error: KavoshError, recorded: bool) -> str:
     return error.message
 
 
-def _push(settings: dict, if_missing: bool, strict: bool) -> None:
+def _push(settings: dict, if_missing: bool, strict: bool, exclude, budget) -> None:
     """`kavosh index` with BACKEND=typesense: a new collection, then the alias swap."""
     from app.search.synonyms import load_groups
     from indexer.typesense.client import TypesenseClient
@@ -266,6 +267,8 @@ def _push(settings: dict, if_missing: bool, strict: bool) -> None:
             synonym_groups=load_groups(settings["SYNONYMS_FILE"]),
             progress=progress,
             strict=strict,
+            exclude=exclude,
+            budget=budget,
         )
     except KeyboardInterrupt:
         message = "interrupted: the alias still names the previous collection"

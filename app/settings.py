@@ -62,6 +62,7 @@ SETTINGS = (
         "Typesense node URLs, comma-separated (`http://10.0.0.5:8108,...`).",
     ),
     Setting("TYPESENSE_API_KEY", "", "API key of the Typesense cluster (admin key for `index`)."),
+    Setting("TYPESENSE_WINDOW", 250, "Candidates Typesense finds for Kavosh to re-score."),
     Setting("TYPESENSE_SEARCH_KEY", "", "Search-only Typesense key the server uses."),
     Setting(
         "PUBLIC_URL",

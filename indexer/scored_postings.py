@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from math import log
 from pathlib import Path
 
 import numpy as np
@@ -38,30 +37,12 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from indexer.bm25f import FIELD_B, K1, B, bm25f, field_b, idf
 from indexer.schema import TEXT_FIELDS
 
-# BM25F: passages are short, so length normalization is kept moderate, and
-# lighter still in the short metadata fields.
-K1 = 1.2
-B = 0.75
-FIELD_B = {"title": 0.3, "section": 0.3, "speaker": 0.0}
 META = "scored-meta.json"
 POSITIONS_FIELD = "text"
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-
-
-def bm25f(
-    tf: np.ndarray,
-    lengths: np.ndarray,
-    doc_frequency: int,
-    doc_count: int,
-    average: float,
-    b: float,
-    k1: float = K1,
-) -> np.ndarray:
-    """Whoosh's BM25F per field: idf · tf·(k1+1) / (tf + k1·(1−b+b·len/avglen))."""
-    idf = log(doc_count / (doc_frequency + 1)) + 1
-    return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
 
 
 def parameters() -> dict:
@@ -84,7 +65,7 @@ def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None
     doc_count = reader.doc_count_all()
     lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
     average = (reader.field_length(field) / (doc_count or 1)) or 1
-    b = FIELD_B.get(field, B)
+    b = field_b(field)
     terms, starts, ids, counts, scores = [], [0], [], [], []
     offsets, positions, placed = [0], [], 0
     for term in reader.lexicon(field):
@@ -98,7 +79,8 @@ def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None
         counts.append(term_counts)
         frequency = reader.doc_frequency(field, text)
         tf = term_counts.astype(np.float64)
-        scores.append(bm25f(tf, lengths[term_ids], frequency, doc_count, average, b))
+        weight = idf(doc_count, frequency)
+        scores.append(bm25f(tf, lengths[term_ids], average, weight, b))
         for value in values:
             found = _positions(value)
             positions.append(found)

@@ -15,10 +15,11 @@ from whoosh import index as whoosh_index
 from app.search import SearchService, whoosh_engine
 from app.search.postings import Postings
 from app.search.scored import open_scored
+from indexer.bm25f import FIELD_B, K1, B
 from indexer.build import build_index
 from indexer.generations import GenerationStore
 from indexer.schema import TEXT_FIELDS
-from indexer.scored_postings import FIELD_B, K1, META, B
+from indexer.scored_postings import META
 from tests.conftest import copy_seeds
 
 

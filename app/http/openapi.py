@@ -115,6 +115,8 @@ SEARCH = {
     "properties": {
         "query": {"type": "string"},
         "total": {"type": "integer", "minimum": 0},
+        # Only on the Typesense backend, when the matches exceed its window.
+        "total_is_estimate": {"type": "boolean", "const": True},
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "total_pages": {"type": "integer", "minimum": 0},

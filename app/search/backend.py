@@ -52,7 +52,11 @@ def open_engine(settings: dict[str, Any], *, serving: bool = False) -> Engine:
     if backend_name(settings) == "typesense":
         from app.search.typesense.engine import TypesenseEngine
 
-        return TypesenseEngine(typesense_nodes(settings), search_key(settings, serving=serving))
+        return TypesenseEngine(
+            typesense_nodes(settings),
+            search_key(settings, serving=serving),
+            window=int(settings.get("TYPESENSE_WINDOW") or 250),
+        )
     warm = settings.get("WARM_POSTINGS", 0) if serving else 0
     return WhooshEngine(settings["INDEX_DIR"], warm_postings=warm, verify=serving)
 

@@ -23,12 +23,11 @@ less than 0.003, so nothing here is fitted to it.
 
 from __future__ import annotations
 
-from math import log
-
 import numpy as np
 
 from app.search.postings import Postings
 from indexer.analysis import compound_forms, stem
+from indexer.bm25f import document_idf
 
 K1 = 1.2
 B = 0.75
@@ -68,8 +67,9 @@ class DocumentScorer:
                 present = np.count_nonzero(counts)
                 if not present:
                     continue
-                idf = log(1 + (self.count - present + 0.5) / (present + 0.5))
-                scores += idf * counts * (K1 + 1) / (counts + self.norm)
+                scores += (
+                    document_idf(self.count, present) * counts * (K1 + 1) / (counts + self.norm)
+                )
         return scores
 
     def _counts(self, term: str) -> np.ndarray:

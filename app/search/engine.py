@@ -26,6 +26,10 @@ from app.search.vocabulary import Vocabulary
 # How many values each lists is the request's `facet_limit`.
 FACET_COLUMNS = {"source": "source", "section": "section_path"}
 FACET_NAMES = (*FACET_COLUMNS, "tags")
+# The score a hit shows is its sort key, in both engines: its score within
+# its tier plus this much per tier above the lowest, so shown scores never
+# rise as rank falls.
+TIER_STEP = 1000.0
 
 
 def no_facets() -> dict[str, list[FacetValue]]:
@@ -76,6 +80,8 @@ class Page:
     found: list[Found]
     facets: dict[str, list[FacetValue]] = field(default_factory=no_facets)
     generation: str = ""  # which snapshot answered, when not the one asked
+    # The total and facets are estimates (more matches than an engine ranked).
+    total_is_estimate: bool = False
     partial: bool = False  # the budget ran out: the best found so far
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from app.search.budget import Budget
 from app.search.postings import Postings
+from app.search.proximity import in_sequence
 from app.search.stopwords import STOPWORDS
 
 # A phrase of function words only reads the positions of at most this many
@@ -115,7 +116,7 @@ def _by_decoding(postings, budget, field, words, candidates, slop) -> np.ndarray
         if not len(alive):
             return _NONE
     hits = _keep(
-        budget, alive.tolist(), lambda d: _in_sequence([found[w].get(d, ()) for w in words], slop)
+        budget, alive.tolist(), lambda d: in_sequence([found[w].get(d, ()) for w in words], slop)
     )
     return np.array(hits, dtype=np.int64)
 
@@ -141,16 +142,6 @@ def _keep(budget: Budget, candidates: list[int], test) -> list[int]:
             break
         kept += [d for d in candidates[start : start + CHUNK] if test(d)]
     return kept
-
-
-def _in_sequence(positions: list, slop: int) -> bool:
-    """True if one position from each list follows the previous by 1..slop."""
-    reachable = set(positions[0])
-    for following in positions[1:]:
-        reachable = {p for p in following if any(p - k in reachable for k in range(1, slop + 1))}
-        if not reachable:
-            return False
-    return bool(reachable)
 
 
 def _within(first: list[int], second: list[int], gap: int, slop: int) -> bool:

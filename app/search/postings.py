@@ -28,7 +28,8 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from app.search.scored import FieldArrays
-from indexer.scored_postings import LENGTH_OF_BYTE, block_arrays, bm25f, field_length_bytes
+from indexer.bm25f import bm25f, idf
+from indexer.scored_postings import LENGTH_OF_BYTE, block_arrays, field_length_bytes
 
 # Decoded postings kept per generation, counted in postings (16 bytes each:
 # a 4-byte document number, an 8-byte score, a 4-byte count).
@@ -248,11 +249,10 @@ class Postings:
         """Whoosh's BM25F per field: idf · tf·(k1+1) / (tf + k1·(1−b+b·len/avglen))."""
         if not len(ids):
             return _EMPTY_SCORES
-        frequency = self.reader.doc_frequency(field, text)
-        average = (self.reader.field_length(field) / (self.doc_count or 1)) or 1
+        weight = idf(self.doc_count, self.reader.doc_frequency(field, text))
+        average = self.reader.field_length(field) / (self.doc_count or 1)
         b = self.field_b.get(field, self.default_b)
-        lengths = self.field_lengths(field)[ids]
-        return bm25f(tf, lengths, frequency, self.doc_count, average, b, self.k1)
+        return bm25f(tf, self.field_lengths(field)[ids], average, weight, b, self.k1)
 
     def field_lengths(self, field: str) -> np.ndarray:
         """Every passage's length in `field`, as Whoosh stores it (one byte)."""

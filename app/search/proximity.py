@@ -54,3 +54,14 @@ def heading_bonus(content: list[str]) -> list:
     if not stems or len(stems) > ALL_WORDS_LIMIT:
         return []
     return [And([Term("section", s) for s in stems], boost=HEADING_WEIGHT)]
+
+
+def in_sequence(positions: list[list[int]], slop: int) -> bool:
+    """True if one position from each list follows the previous by 1..slop:
+    a phrase with `slop`, as Whoosh matches it (each list: one word's positions)."""
+    reachable = set(positions[0])
+    for following in positions[1:]:
+        reachable = {p for p in following if any(p - k in reachable for k in range(1, slop + 1))}
+        if not reachable:
+            return False
+    return bool(reachable)

@@ -13,14 +13,10 @@ from whoosh.query import And, Or
 
 from app.search.budget import Budget
 from app.search.compiler import Compiled
-from app.search.engine import Found, Page, Query
+from app.search.engine import TIER_STEP, Found, Page, Query
 from app.search.evaluator import Evaluator
 from app.search.facets import tag_filter
 from app.search.querylang import Clause
-
-# The score a hit shows is its sort key: its score within its tier plus this
-# much per tier above the lowest, so shown scores never rise as rank falls.
-TIER_STEP = 1000.0
 
 if TYPE_CHECKING:
     from app.search.whoosh_engine import Generation

@@ -78,6 +78,8 @@ class Results:
     notes: tuple[str, ...] = ()
     offset: int = 0  # ranked results before the first hit
     partial: bool = False  # the query's budget ran out: the best found so far
+    # The total and facets are estimates (Typesense backend: README "Scaling out").
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
@@ -90,7 +92,7 @@ class Results:
 
     def to_dict(self, link: Link | None = None) -> dict:
         """The API's shape; `link` gives each citation its `url`."""
-        return {
+        answer = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -109,6 +111,9 @@ class Results:
                 for name, values in self.facets.items()
             },
         }
+        if self.total_is_estimate:  # only then, so exact answers keep their shape
+            answer["total_is_estimate"] = True
+        return answer
 
 
 def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:

@@ -143,6 +143,7 @@ class SearchService:
             notes=tuple(_notes(clauses, dropped) + compiled.notes),
             offset=request.start,
             partial=page.partial,
+            total_is_estimate=page.total_is_estimate,
         )
 
     # -- other look-ups ----------------------------------------------------------------

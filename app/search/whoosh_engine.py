@@ -42,10 +42,10 @@ from app.search.ranking import rank
 from app.search.safe_storage import PositionalStorage
 from app.search.scored import open_scored
 from app.search.vocabulary import Vocabulary
+from indexer.bm25f import FIELD_B, K1, B  # BM25F's, as the arrays were scored
 from indexer.generations import GenerationStore, checksum_problem
 from indexer.passages import DOCUMENTS, VOCABULARY
 from indexer.schema import TEXT_FIELDS
-from indexer.scored_postings import FIELD_B, K1, B  # BM25F's, as the arrays were scored
 
 # Most frequent words whose index terms a warming server works out for excerpts.
 WARM_WORDS = 30_000

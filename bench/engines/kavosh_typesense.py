@@ -4,6 +4,8 @@ passages pushed by `kavosh index` with `KAVOSH_BACKEND=typesense` (a new
 collection, then the alias swap), and `kavosh serve` on a free port asking
 the cluster, so it stands beside `kavosh-http` (the Whoosh backend served the
 same way) with the same queries, the same JSON and the same load test.
+It measures the two-phase engine as deployed: Typesense finds the window of
+candidates (`TYPESENSE_WINDOW`, its default) and Kavosh re-scores it.
 
 The build time is the `kavosh index` push alone; starting the cluster is
 reported apart (`cluster_start_seconds`). Every node is stopped by its PID.

@@ -82,16 +82,23 @@ class TypesenseClient:
     def search(self, collection: str, params: dict) -> dict:
         return self.get(f"/collections/{quote(collection)}/documents/search", params)
 
+    def multi_search(self, collection: str, searches: list[dict]) -> list[dict]:
+        """Several searches in one request (POSTed: filters can be long); one answer each."""
+        body = {"searches": [{"collection": collection, **search} for search in searches]}
+        answer = self._api.post("/multi_search", entity_type=dict, as_json=True, body=body)
+        return answer["results"]
+
     def document(self, collection: str, document_id: str) -> dict:
         return self.get(f"/collections/{quote(collection)}/documents/{quote(document_id, safe='')}")
 
     def import_documents(self, collection: str, documents: list[dict]) -> list[dict]:
-        """Create `documents`; one answer per document (`{"success": true}` or its error)."""
+        """Store `documents`; one answer per document (`{"success": true}` or its error)."""
         answer = self._api.post(
             f"/collections/{quote(collection)}/documents/import",
             entity_type=str,
             as_json=False,
-            params={"action": "create"},
+            # Upserts: a batch tried again after a lost answer is not refused.
+            params={"action": "upsert"},
             body="\n".join(json.dumps(d, ensure_ascii=False) for d in documents),
         )
         return [json.loads(line) for line in answer.splitlines() if line.strip()]

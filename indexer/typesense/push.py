@@ -2,15 +2,22 @@
 new collection, then published by swapping an alias.
 
     read the corpus → create <alias>-NNNNNN and its -meta twin → import the
-    passages in batches → store manifest, documents, vocabulary → load the
-    synonyms → wait until every node that answers holds every passage →
-    point the alias at the new collection (one atomic write) → drop the old
+    passages in batches (each with its `text_stream`) → store manifest,
+    documents, vocabulary and the collection statistics (`statistics`) →
+    load the synonyms → wait until every node that answers holds every
+    passage → point the alias at the new collection (one atomic write) →
+    drop the old
 
 Readers search through the alias, so they see the old collection until the
 swap and the new one after it, never a half-filled one. If anything fails
 before the swap, the new collections are dropped and the alias still names
 the old one. Raft orders every write, so a node that has applied the swap has
 applied the whole import before it.
+
+A push goes on with a minority of nodes down: writes wait for a quorum (a
+leader being elected) within a bound (`quorum`), the nodes that do not answer
+are skipped and named in the report's warnings, and catch up through Raft
+when they return.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ from pathlib import Path
 
 from indexer import passages
 from indexer.analysis import stem
+from indexer.budget import Budget
 from indexer.errors import BuildError
 from indexer.models import SECTION_SEPARATOR, Document, Passage
 from indexer.passages import BuildReport, Tally
+from indexer.sources import DEFAULT_BUDGET
+from indexer.typesense.quorum import QUORUM_TIMEOUT, PatientWrites
 from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     collection_name,
@@ -36,10 +46,12 @@ from indexer.typesense.schema import (
     meta_schema,
     passages_schema,
 )
+from indexer.typesense.statistics import CollectionStatistics
 
 BATCH = 1000
 VOCABULARY_CHUNK = 20_000
 REPLICATION_TIMEOUT = 60.0
+NODE_SKIPPED = "not answering, skipped: it catches up through Raft when it is back"
 
 
 def push_index(
@@ -50,7 +62,10 @@ def push_index(
     synonym_groups: Iterable[tuple[tuple[str, ...], ...]] = (),
     progress: Callable[[str], None] | None = None,
     strict: bool = False,
+    exclude: tuple[str, ...] = (),
+    budget: Budget | None = DEFAULT_BUDGET,
     replication_timeout: float = REPLICATION_TIMEOUT,
+    quorum_timeout: float = QUORUM_TIMEOUT,
 ) -> BuildReport:
     """Push the passages of `source_dir` into a new collection and publish it.
 
@@ -59,12 +74,21 @@ def push_index(
     :param synonym_groups: groups of folded word tuples (`Synonyms` files as
         `app.search.synonyms.parse_groups` reads them), stored as Typesense
         multi-way synonyms over our terms.
-    :param strict: refuse to publish if any file had to be skipped.
+    :param strict: refuse to publish if any file of a readable type failed.
+    :param exclude: gitignore patterns to leave out, besides `.kavoshignore`.
+    :param budget: the time and memory parsing one file may take.
+    :param quorum_timeout: how long a write may wait for a quorum (a leader
+        being elected) before the push fails (`quorum.PatientWrites`).
     :raises BuildError: the cluster refused a write; the alias is untouched.
+    :returns: the report; a node that did not answer is one of its warnings.
     """
     started = time.monotonic()
     source_dir = passages.require_folder(source_dir)
-    corpus, splitter, report = passages.read_source_folder(source_dir, progress)
+    corpus, splitter, report = passages.read_source_folder(
+        source_dir, progress, exclude=exclude, budget=budget
+    )
+    client = PatientWrites(client, quorum_timeout)
+    skipped: set[str] = set()
     try:
         previous = _generations(client, alias)
     except Exception as error:
@@ -78,15 +102,18 @@ def push_index(
         client.post("/collections", meta_schema(meta_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
         passages.refuse_skipped(report, strict, "the previous collection")
+        passages.refuse_empty(report, source_dir)
         report.seconds = time.monotonic() - started
         meta["manifest"] = passages.manifest_of(name, source_dir, report)
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
         holds_all = _holds(report.passages)
-        wait_for_replicas(client, f"/collections/{name}", holds_all, replication_timeout)
+        path = f"/collections/{name}"
+        skipped |= wait_for_replicas(client, path, holds_all, replication_timeout)
         client.put(f"/aliases/{alias}", {"collection_name": name})
         # Live on every node that answers when `kavosh index` returns.
-        wait_for_replicas(client, f"/aliases/{alias}", _names(name), replication_timeout)
+        path = f"/aliases/{alias}"
+        skipped |= wait_for_replicas(client, path, _names(name), replication_timeout)
     except BaseException as error:
         _drop(client, [name, meta_name(name)])
         if isinstance(error, BuildError | KeyboardInterrupt):
@@ -97,6 +124,8 @@ def push_index(
         ) from error
     # Every older generation goes, including leftovers of pushes that died.
     _drop(client, [c for n in previous for c in _pair(collection_name(alias, n))])
+    for url in sorted(skipped):
+        report.warnings.append((url, NODE_SKIPPED))
     report.generation = name
     report.seconds = time.monotonic() - started
     return report
@@ -104,13 +133,16 @@ def push_index(
 
 def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
     tally = Tally()
+    statistics = CollectionStatistics()
     sections: set[str] = set()
     speakers: set[str] = set()
     batch: list[dict] = []
     for document, passage, position in passages.each_passage(
         corpus, splitter, report, progress, tally
     ):
-        batch.append(passage_document(document, passage, position))
+        fields = passage_document(document, passage, position)
+        statistics.add(fields)
+        batch.append(fields)
         if passage.section:
             sections.add(passage.section)
         if passage.speaker:
@@ -124,6 +156,7 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
         "documents": tally.documents,
         "catalog": {"sections": sorted(sections), "speakers": sorted(speakers)},
         "vocabulary": tally.vocabulary(),
+        "statistics": statistics.stored_parts(),
     }
 
 
@@ -167,7 +200,7 @@ def _store_meta(client, name: str, meta: dict) -> None:
                 "json": json.dumps(chunk, ensure_ascii=False),
             }
         )
-    _import(client, name, parts)
+    _import(client, name, parts + meta["statistics"])
 
 
 def synonym_terms(member: tuple[str, ...]) -> str:
@@ -182,23 +215,28 @@ def _store_synonyms(client, name: str, groups) -> None:
             client.put(f"/collections/{name}/synonyms/kavosh-{number}", {"synonyms": members})
 
 
-def wait_for_replicas(client, path: str, ready: Callable[[dict], bool], timeout: float) -> None:
-    """Block until every node that answers says `ready` about what `path` returns.
+def wait_for_replicas(client, path: str, ready: Callable[[dict], bool], timeout: float) -> set[str]:
+    """Block until every node that answers says `ready` about what `path`
+    returns; the nodes that refused connections (skipped).
 
     A node that refuses connections is down and is skipped (it catches up from
     the Raft log when it returns); a node that answers but lags is waited for.
     """
     deadline = time.monotonic() + timeout
     pending = list(client.nodes)
+    down: set[str] = set()
     while pending:
-        pending = [url for url in pending if _lagging(url, client.api_key, path, ready)]
+        states = {url: _state(url, client.api_key, path, ready) for url in pending}
+        down |= {url for url, state in states.items() if state == "down"}
+        pending = [url for url, state in states.items() if state == "lagging"]
         if not pending:
-            return
+            return down
         if time.monotonic() > deadline:
             raise BuildError(
                 f"Typesense nodes {', '.join(pending)} did not apply {path} within {timeout:.0f} s"
             )
         time.sleep(0.1)
+    return down
 
 
 def _holds(expected: int) -> Callable[[dict], bool]:
@@ -209,15 +247,16 @@ def _names(collection: str) -> Callable[[dict], bool]:
     return lambda alias: alias.get("collection_name") == collection
 
 
-def _lagging(url: str, api_key: str, path: str, ready: Callable[[dict], bool]) -> bool:
+def _state(url: str, api_key: str, path: str, ready: Callable[[dict], bool]) -> str:
+    """ "ready", "lagging" (answers, not there yet) or "down" (refuses connections)."""
     request = urllib.request.Request(url + path, headers={"X-TYPESENSE-API-KEY": api_key})
     try:
         with urllib.request.urlopen(request, timeout=2) as response:
-            return not ready(json.loads(response.read()))
+            return "ready" if ready(json.loads(response.read())) else "lagging"
     except urllib.error.HTTPError:
-        return True  # not there yet (404) or not ready (503)
+        return "lagging"  # not there yet (404) or not ready (503)
     except OSError:
-        return False  # down: nothing to wait for
+        return "down"  # nothing to wait for
 
 
 def live_collection(client, alias: str = DEFAULT_ALIAS) -> str | None:

@@ -1,12 +1,14 @@
 """The Typesense engine: the passages of the collection an alias names on a
 Typesense cluster, behind the same `Engine` seam as the Whoosh engine.
 
-What stays ours (in the front): the query language, its analysis (folding,
-stemming, compounds), "did you mean", completions, the marks and the
-excerpts. Each hit is re-rendered by our highlighter from the terms our
-compiler would mark plus the tokens Typesense reports as matched, so both
-engines escape identically and only `<mark>` is markup. What Typesense does:
-ranking, typo tolerance, phrases, exclusion, filters, facets, paging, synonyms,
+A search runs in two phases: Typesense finds a window of candidates
+(`candidates`: every passage holding the query's rarest terms, an exact
+filter it does well), and Kavosh re-scores the window with the Whoosh
+engine's BM25F, tiers and bonuses (`window`, `rescore`) from the statistics
+`kavosh index` stored with the collection. Only the page asked for is then
+fetched whole. What stays ours (in the front): the query language, its
+analysis, "did you mean", completions, the marks and the excerpts. What
+Typesense does: the candidates, filters, facets and totals past the window,
 replication and fail-over (the client retries on the next node).
 
 The live collection is whatever the alias names. Searches go through the alias
@@ -20,25 +22,61 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 
 from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
-from app.search.errors import IndexUnavailableError, NoIndexError, QueryError
+from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError, QueryError
 from app.search.highlight import Marks
 from app.search.results import FacetValue
-from app.search.typesense.query import Catalog, search_params
+from app.search.typesense.candidates import merged, searches, selective_terms
+from app.search.typesense.query import (
+    QUERY_BY,
+    Catalog,
+    filter_value,
+    search_params,
+)
+from app.search.typesense.rescore import rescore, window_facets
+from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
 
 ALIAS_TTL = 1.0
+WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
+# A page past the window widens it, doubling, up to this many times its size;
+# past that the answer ends (its total is then an estimate, and says so).
+WIDEST = 4
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What the engine opened of one collection (its snapshot's `state`)."""
+
+    catalog: Catalog
+    stats: CollectionStats | None  # None: pushed before statistics were stored
 
 
 class TypesenseEngine:
-    """The `Engine` over the collection that `alias` names on a Typesense cluster."""
+    """The `Engine` over the collection that `alias` names on a Typesense cluster.
 
-    def __init__(self, nodes: list[str], api_key: str, *, alias: str = DEFAULT_ALIAS, client=None):
+    :param window: how many candidates Typesense finds for Kavosh to re-score.
+    """
+
+    def __init__(
+        self,
+        nodes: list[str],
+        api_key: str,
+        *,
+        alias: str = DEFAULT_ALIAS,
+        client=None,
+        window: int = WINDOW,
+    ):
+        if window < 1:
+            raise KavoshError(f"TYPESENSE_WINDOW is {window}; it must be at least 1")
         self.nodes = list(nodes)
         self.alias = alias
+        self.window = window
+        self.widest = window * WIDEST
         self.client = client or TypesenseClient(self.nodes, api_key)
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
@@ -82,13 +120,18 @@ class TypesenseEngine:
             sections=tuple(catalog_data["sections"]),
             speakers=tuple(catalog_data["speakers"]),
         )
+        stats = None
+        if meta.get("statistics"):
+            stats = CollectionStats.from_parts(
+                meta["statistics"][0], meta.get("frequencies", []), len(documents)
+            )
         return Snapshot(
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
             vocabulary=Vocabulary(forms),
             sources=list(catalog.sources),
-            state=catalog,
+            state=Collection(catalog, stats),
         )
 
     def _error(self, error: Exception):
@@ -114,21 +157,100 @@ class TypesenseEngine:
         self.client.close()
 
     def rank(self, snapshot: Snapshot, query: Query) -> Page:
-        """With `group="document"` Typesense groups by document and ranks each
-        group by its best passage (no whole-document score)."""
-        request = query.request
-        if request.tags:  # tags are not pushed to the collection (indexer/typesense/schema.py)
+        """Two phases: Typesense finds the window of candidates, Kavosh
+        re-scores it (`rescore`) and returns the page asked for. A collection
+        pushed without statistics is ranked by Typesense alone."""
+        collection: Collection = snapshot.state
+        stats = collection.stats
+        if query.request.tags:  # not pushed to the collection (indexer/typesense/schema.py)
             raise QueryError("the tags filter needs the Whoosh engine", "unsupported_filter")
-        wanted = search_params(query.clauses, snapshot.state, query.compiler.synonyms, request)
+        if stats is None:
+            return self._rank_by_typesense(snapshot, query)
+        request = query.request
+        wanted = search_params(
+            query.clauses,
+            collection.catalog,
+            query.compiler.synonyms,
+            request,
+            window=self.window,
+            frequency=lambda term: stats.frequency("text", term),
+        )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
+        start, end = request.start, request.end
+        budget = self.window
+        while True:  # a page past the window widens it (see `WIDEST`)
+            chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, budget)
+            answers = self._multi_search(searches(wanted.params, chosen, holding))
+            candidates = merged(answers, union_complete if chosen else None)
+            window = Window(candidates.hits, stats)
+            ranking = rescore(window, query.compiled, request.group)
+            if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
+                break
+            budget = min(budget * 2, self.widest)
+        answered_by = self._answered_by(answers[-1], snapshot)
+        page = ranking.order[start:end]
+        stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
+        found = [
+            Found(stored[window.hits[index]["id"]], score, query.compiled.marks)
+            for index, score in page
+            if window.hits[index]["id"] in stored
+        ]
+        if candidates.complete:  # the window holds every match: all exact
+            total = len(ranking.order)
+            facets = window_facets(window, ranking.matched, request.facet_limit)
+            return Page(total, found, facets, answered_by)
+        # More matches than the window: the total and facets are Typesense's.
+        total = candidates.found
+        if request.group == "document":
+            total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
+        total = max(total, len(ranking.order))
+        facets = _facets(candidates.facet_answer, request.facet_limit)
+        return Page(total, found, facets, answered_by, total_is_estimate=True)
+
+    def _stored_all(self, passage_ids: list[str]) -> dict[str, dict]:
+        """The stored fields of a page of passages, in one search."""
+        if not passage_ids:
+            return {}
+        listed = ",".join(filter_value(passage_id) for passage_id in passage_ids)
+        params = {"q": "*", "filter_by": f"id:[{listed}]", "per_page": len(passage_ids)}
+        answer = self._search({**params, "query_by": QUERY_BY})
+        return {hit["document"]["id"]: hit["document"] for hit in answer["hits"]}
+
+    def _multi_search(self, searches: list[dict]) -> list[dict]:
         try:
-            answer = self.client.search(self.alias, wanted.params)
+            answer = self.client.multi_search(self.alias, searches)
         except Exception as error:
             raise self._error(error) from error
+        for result in answer:
+            if "error" in result:
+                raise IndexUnavailableError(f"Typesense refused a search: {result['error']}")
+        return answer
+
+    def _search(self, params: dict) -> dict:
+        try:
+            return self.client.search(self.alias, params)
+        except Exception as error:
+            raise self._error(error) from error
+
+    def _answered_by(self, answer: dict, snapshot: Snapshot) -> str:
         answered_by = answer.get("request_params", {}).get("collection_name", snapshot.name)
         if answered_by != snapshot.name:
             self._checked = 0.0  # the alias moved: re-read it on the next call
+        return answered_by
+
+    def _rank_by_typesense(self, snapshot: Snapshot, query: Query) -> Page:
+        """Typesense's own ranking (a collection pushed before statistics were
+        stored). With `group="document"` Typesense ranks each document by its
+        best passage."""
+        request = query.request
+        wanted = search_params(
+            query.clauses, snapshot.state.catalog, query.compiler.synonyms, request
+        )
+        if wanted.matches_nothing:
+            return Page(total=0, found=[])
+        answer = self._search(wanted.params)
+        answered_by = self._answered_by(answer, snapshot)
         if "grouped_hits" in answer:
             answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
         hits = answer["hits"][wanted.skip : wanted.skip + request.per_page]

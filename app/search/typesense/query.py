@@ -25,6 +25,7 @@ What Typesense cannot express is listed in README "Scaling out".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.search.compiler import MAX_CLAUSES
@@ -37,6 +38,7 @@ from app.search.synonyms import Synonyms
 from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
 from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.statistics import STREAM_FIELD
 
 MAX_TYPESENSE_PER_PAGE = 250
 
@@ -47,6 +49,16 @@ QUERY_BY = ",".join(TERM_FIELDS.values())
 QUERY_BY_WEIGHTS = "15,7,15,7"
 DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
+MAX_PER_PAGE = 250  # Typesense 0.24's largest page
+# What re-scoring reads of each candidate (the page's hits are fetched whole after).
+SCORING_FIELDS = (
+    "id",
+    "document",
+    "position",
+    *FACET_COLUMNS.values(),
+    STREAM_FIELD,
+    *(column for name, column in TERM_FIELDS.items() if name != "text"),
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +81,20 @@ class TypesenseQuery:
 
 
 def search_params(
-    clauses: list[Clause], catalog: Catalog, synonyms: Synonyms, request: SearchRequest
+    clauses: list[Clause],
+    catalog: Catalog,
+    synonyms: Synonyms,
+    request: SearchRequest,
+    window: int | None = None,
+    frequency: Callable[[str], int] | None = None,
 ) -> TypesenseQuery:
-    """The Typesense parameters for a parsed query and the request's filters and page."""
+    """The Typesense parameters for a parsed query and the request's filters and page.
+
+    :param window: ask instead for the first `window` candidates, for Kavosh to
+        re-score (see `window_params`).
+    :param frequency: how many passages hold a term; with a window, the rarest
+        words go first, so the words Typesense drops first are the commonest.
+    """
     clauses = clauses[:MAX_CLAUSES]
     wanted = [(c.field, [c.text.strip()], c.occur == "must_not") for c in clauses if c.field]
     wanted += [("source", list(request.sources), False)] if request.sources else []
@@ -82,15 +105,20 @@ def search_params(
         column, matched = _resolve(name, values, catalog)
         if matched:
             operator = ":!=" if negated else ":="
-            filters.append(column + operator + "[" + ",".join(map(_value, matched)) + "]")
+            filters.append(column + operator + "[" + ",".join(map(filter_value, matched)) + "]")
         elif not negated:
             nothing = True  # like Whoosh's filter on no value: nothing passes
     terms, excluded, prefix, typos = _terms(clauses, synonyms)
     for term in [t.text for t in terms if t.occur == "must" and not t.text.startswith('"')]:
-        filters.append("(" + " || ".join(f"{f}:{_value(term)}" for f in TERM_FIELDS.values()) + ")")
+        filters.append(
+            "(" + " || ".join(f"{f}:{filter_value(term)}" for f in TERM_FIELDS.values()) + ")"
+        )
     # Function words rank only when nothing else would (as in the Whoosh compiler).
     content = [t.text for t in terms if t.content or t.occur == "must"]
-    q_terms = (content or [t.text for t in terms]) + ([prefix] if prefix else [])
+    q_terms = content or [t.text for t in terms]
+    if window and frequency:
+        q_terms = sorted(q_terms, key=lambda t: (not t.startswith('"'), frequency(t)))
+    q_terms += [prefix] if prefix else []
     params = {
         "q": " ".join(q_terms + excluded) if q_terms else "*",
         "query_by": QUERY_BY,
@@ -121,6 +149,8 @@ def search_params(
         params["filter_by"] = " && ".join(filters)
     if request.group == "document":  # Typesense's grouping: the best passage of each document
         params.update(group_by="document", group_limit=1)
+    if window:
+        params = window_params(params, window)
     return TypesenseQuery(params, matches_nothing=nothing, skip=skip)
 
 
@@ -139,6 +169,24 @@ def offset_window(offset: int, limit: int) -> tuple[int, int, int]:
         f"use an offset that is a multiple of the limit",
         "bad_offset",
     )
+
+
+def window_params(params: dict, window: int) -> dict:
+    """The parameters for the first phase: the `window` best candidates by
+    Typesense's own ranking, with settings that favour recall (words dropped
+    and typos allowed until the window is full), no grouping (documents are
+    grouped after re-scoring), no highlights (ours are drawn after), and only
+    the fields re-scoring reads."""
+    params = {k: v for k, v in params.items() if k not in ("group_by", "group_limit")}
+    params.update(
+        drop_tokens_threshold=window,
+        typo_tokens_threshold=window,
+        page=1,
+        per_page=min(window, MAX_PER_PAGE),
+        highlight_fields=TERM_FIELDS["title"],
+        include_fields=",".join(SCORING_FIELDS),
+    )
+    return params
 
 
 @dataclass(frozen=True)
@@ -232,6 +280,6 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
 
 
-def _value(value: str) -> str:
+def filter_value(value: str) -> str:
     """A filter value, backquoted so commas, spaces and brackets stay literal."""
     return "`" + value.replace("`", "") + "`"

@@ -1,0 +1,125 @@
+"""The second phase of a Typesense search: the window of candidates ranked
+as the Whoosh engine ranks the whole index.
+
+Typesense found the window; here the compiled query is scored over it
+(`window`), the passages it does not match are left out (a typo Typesense
+allowed that our vocabulary does not know), and the rest is ordered by tier
+(every word in its own form, then every word allowing typos, then the rest),
+then by score, then in document order. Grouped by document, each document is
+ranked by its best passage's score plus BM25 over its passages in the window
+and its title, each scaled to the best, as `app.search.documents` ranks
+whole documents.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.search.compiler import Compiled
+from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets
+from app.search.results import FacetValue
+from app.search.typesense.window import Window, WindowEvaluator
+from indexer.analysis import compound_forms, stem
+from indexer.bm25f import K1, document_idf
+
+DOCUMENT_B = 0.75
+
+
+@dataclass
+class Ranking:
+    """The window's matched passages (or documents' best passages), best first."""
+
+    order: list[tuple[int, float]]  # (index in the window, score)
+    matched: np.ndarray  # mask over the window
+    documents: int  # how many documents the matched passages belong to
+
+
+def rescore(window: Window, compiled: Compiled, group: str | None) -> Ranking:
+    evaluator = WindowEvaluator(window)
+    ranked = evaluator.evaluate(compiled.ranked)
+    matched = ranked.mask.copy()
+    if compiled.excluded is not None:
+        matched &= ~evaluator.evaluate(compiled.excluded).mask
+    level = np.full(window.size, len(compiled.tiers), dtype=np.int16)
+    scores = ranked.scores.copy()
+    for number in reversed(range(len(compiled.tiers))):
+        tier = evaluator.evaluate(compiled.tiers[number])
+        inside = tier.mask & matched
+        level[inside] = number
+        scores[inside] = tier.scores[inside]
+    positions = np.array([int(h.get("position", 0)) for h in window.hits], dtype=np.int64)
+    candidates = np.flatnonzero(matched)
+    owners = [window.hits[i]["document"] for i in candidates.tolist()]
+    if group == "document" and len(candidates):
+        candidates, scores = _best_passages(window, candidates, level, scores, compiled.words)
+    else:
+        scores = scores[candidates]
+    order = np.lexsort((positions[candidates], -scores, level[candidates]))
+    lowest = len(compiled.tiers)  # the shown score is the sort key, as the Whoosh engine's
+    ranked_order = [
+        (int(candidates[i]), float(scores[i]) + TIER_STEP * (lowest - int(level[candidates[i]])))
+        for i in order.tolist()
+    ]
+    return Ranking(ranked_order, matched, len(set(owners)))
+
+
+def _best_passages(window, candidates, level, scores, words):
+    """Each document's best passage and the document's score (see the module docstring)."""
+    documents = [window.hits[i]["document"] for i in candidates.tolist()]
+    positions = [int(window.hits[i].get("position", 0)) for i in candidates.tolist()]
+    best: dict[str, int] = {}
+    for index, document, position in zip(candidates.tolist(), documents, positions, strict=True):
+        kept = best.get(document)
+        if kept is None or (level[index], -scores[index], position) < (
+            level[kept],
+            -scores[kept],
+            int(window.hits[kept].get("position", 0)),
+        ):
+            best[document] = index
+    chosen = np.array(list(best.values()), dtype=np.int64)
+    passage_part = scores[chosen] / (scores[chosen].max() or 1.0)
+    whole = _document_bm25(window, candidates, list(best), words)
+    document_part = whole / (whole.max() or 1.0)
+    return chosen, passage_part + document_part
+
+
+def _document_bm25(window: Window, candidates, documents: list[str], words: list[str]):
+    """BM25 of each document for the query's content words, from its passages
+    in the window (their text counted together, the title once)."""
+    stats = window.stats
+    row = {document: number for number, document in enumerate(documents)}
+    owners = [row[window.hits[i]["document"]] for i in candidates.tolist()]
+    text, title = window.counts["text"], window.counts["title"]
+    average = stats.document_average or 1.0
+    lengths = np.array([stats.document_lengths.get(d, 0.0) for d in documents])
+    norm = K1 * (1 - DOCUMENT_B + DOCUMENT_B * lengths / average)
+    scores = np.zeros(len(documents))
+    for term in [stem(f) for word in words for f in compound_forms(word)[0]]:
+        holding = stats.frequency("document", term)
+        if not holding:
+            continue
+        tf = np.zeros(len(documents))
+        titles = np.zeros(len(documents))
+        for index, owner in zip(candidates.tolist(), owners, strict=True):
+            tf[owner] += text[index].get(term, 0)
+            titles[owner] = max(titles[owner], title[index].get(term, 0))
+        tf += titles
+        scores += document_idf(stats.documents, holding) * tf * (K1 + 1) / (tf + norm)
+    return scores
+
+
+def window_facets(window: Window, matched: np.ndarray, limit: int) -> dict[str, list[FacetValue]]:
+    """The facets of the matched passages of the window, most frequent first
+    (no tags: the collection holds none)."""
+    facets = no_facets()
+    chosen = np.flatnonzero(matched).tolist()
+    for name, column in FACET_COLUMNS.items():
+        counted = Counter(window.hits[i].get(column) for i in chosen)
+        counted.pop(None, None)
+        counted.pop("", None)
+        values = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        facets[name] = [FacetValue(str(value), count) for value, count in values]
+    return facets

@@ -1,0 +1,199 @@
+"""Scoring a compiled query over the window of candidates Typesense found,
+the way the Whoosh engine scores it over the whole index.
+
+The compiler's query tree (`Term`, `Or`, `And`, `AndMaybe`, `DisjunctionMax`,
+`Phrase`, `Prefix`) means here what it means to the Whoosh evaluator: an `Or`
+sums, an `And` needs every child and sums, `AndMaybe` adds the optional side,
+`DisjunctionMax` keeps the best (plus its tiebreak), a `Phrase` matches its
+words in order within `slop` positions and scores their sum, a boost
+multiplies. Each term is weighed by the shared BM25F (`indexer.bm25f`)
+with the collection's own statistics (`CollectionStats`, stored by `kavosh
+index`), so a passage gets the score it would get from the Whoosh engine.
+
+Each node is an array over the window (a few hundred passages), computed
+from the passages' analysed terms as Typesense returns them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
+
+from app.search.proximity import in_sequence
+from indexer.bm25f import bm25f, field_b, idf
+from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.statistics import GROUP_SEPARATOR, STREAM_FIELD, quantized, stream_terms
+
+# Exact-value columns a filter can name: they match on the stored value and
+# score 1, as unscored columns do in Whoosh.
+COLUMNS = ("source", "section_path", "speaker_name", "document", "kind", "language")
+_NULL = type(NullQuery)
+
+
+@dataclass
+class CollectionStats:
+    """What BM25F needs of the whole collection (see `indexer.typesense.statistics`)."""
+
+    passages: int
+    averages: dict[str, float]  # field -> average length per passage
+    frequencies: dict[str, dict[str, int]]  # field (or "document") -> term -> holders
+    document_lengths: dict[str, float]
+    documents: int
+
+    @classmethod
+    def from_parts(cls, summary: dict, chunks: list[dict], documents: int) -> CollectionStats:
+        frequencies: dict[str, dict[str, int]] = {}
+        for chunk in chunks:
+            frequencies.setdefault(chunk["field"], {}).update(chunk["frequencies"])
+        passages = summary["passages"]
+        averages = {name: total / (passages or 1) for name, total in summary["totals"].items()}
+        return cls(passages, averages, frequencies, summary["document_lengths"], documents)
+
+    def frequency(self, field: str, term: str) -> int:
+        return self.frequencies.get(field, {}).get(term, 0)
+
+    @property
+    def document_average(self) -> float:
+        return sum(self.document_lengths.values()) / (self.documents or 1)
+
+
+@dataclass
+class Matches:
+    """Which window passages a query matches (`mask`) and their scores."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+
+class Window:
+    """The candidates of one search: their stored fields, term counts and lengths."""
+
+    def __init__(self, hits: list[dict], stats: CollectionStats):
+        self.hits = hits
+        self.stats = stats
+        self.size = len(hits)
+        self.counts: dict[str, list[Counter]] = {
+            "text": [Counter(stream_terms(h.get(STREAM_FIELD, ""))) for h in hits]
+        }
+        for name, column in TERM_FIELDS.items():
+            if name != "text":
+                self.counts[name] = [Counter(h.get(column, "").split()) for h in hits]
+        self.lengths = {
+            name: np.array([quantized(c.total()) for c in counts])
+            for name, counts in self.counts.items()
+        }
+        self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def tf(self, field: str, term: str) -> np.ndarray:
+        if field in self.counts:
+            return np.array([c.get(term, 0) for c in self.counts[field]], dtype=np.float64)
+        if field in COLUMNS:
+            return np.array([float(h.get(field) == term) for h in self.hits])
+        return np.zeros(self.size)
+
+    def scored(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(holds the term, its BM25F score) in each passage of the window."""
+        key = (field, term)
+        found = self._scored.get(key)
+        if found is None:
+            tf = self.tf(field, term)
+            if field in self.counts:
+                stats = self.stats
+                weight = idf(stats.passages, stats.frequency(field, term))
+                average = stats.averages.get(field, 0.0)
+                scores = bm25f(tf, self.lengths[field], average, weight, field_b(field))
+            else:
+                scores = tf
+            found = self._scored[key] = (tf > 0, np.where(tf > 0, scores, 0.0))
+        return found
+
+    def positions(self, index: int, term: str) -> list[int]:
+        """Where `term` stands in passage `index`'s text."""
+        groups = self.hits[index].get(STREAM_FIELD, "").split(" ")
+        return [p for p, group in enumerate(groups) if term in group.split(GROUP_SEPARATOR)]
+
+
+class WindowEvaluator:
+    """`Matches` of query trees over one `Window`, remembered per query object."""
+
+    def __init__(self, window: Window):
+        self.window = window
+        self._memo: dict[int, tuple[object, Matches]] = {}
+
+    def nothing(self) -> Matches:
+        return Matches(np.zeros(self.window.size, dtype=bool), np.zeros(self.window.size))
+
+    def evaluate(self, query) -> Matches:
+        remembered = self._memo.get(id(query))
+        if remembered is not None and remembered[0] is query:
+            return remembered[1]
+        matches = self._compute(query)
+        self._memo[id(query)] = (query, matches)
+        return matches
+
+    def _compute(self, query) -> Matches:
+        if query is None or isinstance(query, _NULL):
+            return self.nothing()
+        if isinstance(query, Term):
+            mask, scores = self.window.scored(query.fieldname, query.text)
+            return Matches(mask, scores * query.boost)
+        if isinstance(query, Or):
+            parts = [self.evaluate(child) for child in query.subqueries]
+            return self._combine(parts, any_of=True, boost=query.boost)
+        if isinstance(query, And):
+            parts = [self.evaluate(child) for child in query.subqueries]
+            return self._combine(parts, any_of=False, boost=query.boost)
+        if isinstance(query, AndMaybe):
+            required, optional = self.evaluate(query.a), self.evaluate(query.b)
+            scores = np.where(required.mask, required.scores + optional.scores, 0.0)
+            return Matches(required.mask, scores * query.boost)
+        if isinstance(query, DisjunctionMax):
+            return self._best(query)
+        if isinstance(query, Phrase):
+            return self._phrase(query)
+        if isinstance(query, Prefix):
+            return self._prefix(query)
+        raise TypeError(f"the window cannot score a {type(query).__name__}")
+
+    def _combine(self, parts: list[Matches], any_of: bool, boost: float) -> Matches:
+        if not parts:
+            return self.nothing()
+        masks = [p.mask for p in parts]
+        mask = np.logical_or.reduce(masks) if any_of else np.logical_and.reduce(masks)
+        scores = np.sum([p.scores for p in parts], axis=0)
+        return Matches(mask, np.where(mask, scores * boost, 0.0))
+
+    def _best(self, query: DisjunctionMax) -> Matches:
+        parts = [self.evaluate(child) for child in query.subqueries]
+        if not parts:
+            return self.nothing()
+        stacked = np.vstack([p.scores for p in parts])
+        best = stacked.max(axis=0)
+        if query.tiebreak:
+            best = best + query.tiebreak * (stacked.sum(axis=0) - best)
+        return Matches(np.logical_or.reduce([p.mask for p in parts]), best * query.boost)
+
+    def _phrase(self, query: Phrase) -> Matches:
+        words = list(query.words)
+        if not words or query.fieldname != "text":
+            return self.nothing()
+        scored = [self.window.scored("text", w) for w in words]
+        candidates = np.flatnonzero(np.logical_and.reduce([mask for mask, _ in scored]))
+        matches = self.nothing()
+        for index in candidates.tolist():
+            positions = [self.window.positions(index, w) for w in words]
+            if in_sequence(positions, query.slop):
+                matches.mask[index] = True
+                matches.scores[index] = sum(s[index] for _, s in scored) * query.boost
+        return matches
+
+    def _prefix(self, query: Prefix) -> Matches:
+        window, field = self.window, query.fieldname
+        if field in COLUMNS:
+            mask = np.array([str(h.get(field) or "").startswith(query.text) for h in window.hits])
+            return Matches(mask, mask * query.boost)
+        terms = {t for c in window.counts.get(field, []) for t in c if t.startswith(query.text)}
+        return self._combine([self.evaluate(Term(field, t)) for t in sorted(terms)], True, 1.0)

@@ -1,0 +1,114 @@
+"""The second phase of a Typesense search, without a cluster: the seeds'
+passages as `kavosh index` pushes them (with their statistics), re-scored as
+one window, rank and score exactly as the Whoosh engine ranks the seeds.
+
+The cluster tests (test_typesense_backend.py) show the same end to end; here
+the window holds every passage, so any difference is the formula's.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+
+import pytest
+
+from app.search import SearchRequest, SearchService
+from app.search.querylang import parse
+from app.search.request import DEFAULT_FACET_LIMIT
+from app.search.typesense.candidates import selective_terms
+from app.search.typesense.rescore import rescore, window_facets
+from app.search.typesense.window import CollectionStats, Window
+from indexer import passages
+from indexer.passages import Tally
+from indexer.typesense.push import passage_document
+from indexer.typesense.statistics import CollectionStatistics, text_stream
+from tests.conftest import SEEDS
+
+QUERIES = [
+    "Mansoor Hekmat died",
+    "when did Mansoor Hekmat die",
+    "organisations",
+    "killings",
+    "what does All Power to Shuras mean",
+    "Shah OR Shuras",
+    "+Kurdistan committee",
+    '"Neither Shah nor Mullah"',
+    "Hekmatsit",
+    "hekm*",
+    "Iran -women",
+    "section:History leadership",
+    "the lighthouse at the end of the pier",
+]
+
+
+@pytest.fixture(scope="module")
+def pushed():
+    """The seeds' Typesense documents and the statistics stored with them."""
+    corpus, splitter, report = passages.read_source_folder(SEEDS)
+    statistics = CollectionStatistics()
+    tally = Tally()
+    documents = []
+    for document, passage, position in passages.each_passage(corpus, splitter, report, None, tally):
+        fields = passage_document(document, passage, position)
+        statistics.add(fields)
+        documents.append(json.loads(json.dumps(fields)))  # as Typesense returns them
+    parts = [json.loads(part["json"]) for part in statistics.stored_parts()]
+    stats = CollectionStats.from_parts(parts[0], parts[1:], len(tally.documents))
+    return documents, stats
+
+
+@pytest.fixture(scope="module")
+def whoosh(seeds_index):
+    with closing(SearchService(seeds_index[0])) as searching:
+        yield searching
+
+
+def ranked_by_window(whoosh, pushed, query: str, group: str | None = None):
+    documents, stats = pushed
+    _, compiler = whoosh._current()
+    compiled = compiler.compile(parse(query))
+    window = Window(documents, stats)
+    ranking = rescore(window, compiled, group)
+    return window, ranking, [(documents[i]["id"], round(s, 6)) for i, s in ranking.order]
+
+
+class TestTheSameRankingAsTheWhooshEngine:
+    @pytest.mark.parametrize("query", QUERIES)
+    def test_passages_and_scores(self, whoosh, pushed, query):
+        results = whoosh.search(SearchRequest(query, per_page=100))
+        expected = [(hit.id, round(hit.score, 6)) for hit in results.hits]
+        _, ranking, got = ranked_by_window(whoosh, pushed, query)
+        assert got == expected
+        assert len(ranking.order) == results.total
+
+    @pytest.mark.parametrize("query", ["Iran women party", "Mansoor Hekmat died", "Shuras"])
+    def test_grouped_by_document(self, whoosh, pushed, query):
+        results = whoosh.search(SearchRequest(query, per_page=100, group="document"))
+        expected = [(hit.id, round(hit.score, 6)) for hit in results.hits]
+        assert ranked_by_window(whoosh, pushed, query, "document")[2] == expected
+
+    def test_facets_count_the_matched_passages(self, whoosh, pushed):
+        window, ranking, _ = ranked_by_window(whoosh, pushed, "Iran")
+        assert (
+            window_facets(window, ranking.matched, DEFAULT_FACET_LIMIT)
+            == whoosh.search("Iran").facets
+        )
+
+
+class TestTheWindow:
+    def test_the_rarest_terms_first_within_the_budget(self, whoosh, pushed):
+        _, stats = pushed
+        _, compiler = whoosh._current()
+        ranked = compiler.compile(parse("Hekmat party Shuras")).ranked
+        everything, holding, complete = selective_terms(ranked, stats, 10_000)
+        assert complete and "hekmat" in everything["text"] and "parti" in everything["text"]
+        rarest, held, complete = selective_terms(ranked, stats, 1)
+        [(field, [term])] = rarest.items()
+        assert not complete and held == stats.frequency(field, term) < holding
+        assert all(stats.frequency(f, t) >= held for f, terms in everything.items() for t in terms)
+
+    def test_the_text_stream_keeps_positions_and_exact_forms(self):
+        assert text_stream("Worker-communist parties running") == (
+            "worker-communist|worker communist parti|=parties run|=running"
+        )
