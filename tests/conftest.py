@@ -215,7 +215,7 @@ def fresh_corpus(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def make_app(source_dir: Path, index_dir: Path, **config):
-    """The real app over an index folder, as gunicorn would build it."""
+    """The real app over an index folder, as `kavosh serve` builds it."""
     from app import create_app
 
     return create_app({"TESTING": True, "SOURCE_DIR": source_dir, "INDEX_DIR": index_dir, **config})

@@ -1,4 +1,4 @@
-"""End to end: a reader in real headless Chromium, against a real gunicorn
+"""End to end: a reader in real headless Chromium, against a real `kavosh serve` (granian)
 server over the seeds and the vivid files.
 
 Chromium is Debian's (`playwright install` cannot download offline). These

@@ -184,7 +184,7 @@ class TestRawFiles:
 
 
 class TestOverRealHTTP:
-    """gunicorn decodes the path itself; the same addresses must still be 404."""
+    """The HTTP server decodes the path itself; the same addresses must still be 404."""
 
     @pytest.mark.parametrize("url", [u for u in TRAVERSALS if u != "/source"])
     def test_traversal_is_404(self, server, url):

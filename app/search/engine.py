@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from app.search.compiler import Compiled, QueryCompiler
 from app.search.highlight import Marks
 from app.search.querylang import Clause
@@ -30,6 +32,21 @@ FACET_NAMES = (*FACET_COLUMNS, "tags")
 # its tier plus this much per tier above the lowest, so shown scores never
 # rise as rank falls.
 TIER_STEP = 1000.0
+
+
+def tier_levels(evaluator, compiled: Compiled, ranked, matched: np.ndarray) -> tuple:
+    """Each passage's tier (0 for all words exactly, then all words allowing
+    typos, then the rest) and its score within it: a tier's own score for the
+    passages in a tier, the ranked score for the rest. Both engines order by
+    it; `evaluator` is theirs (anything with `evaluate(query) -> Matches`)."""
+    level = np.full(len(matched), len(compiled.tiers), dtype=np.int16)
+    scores = ranked.scores.copy()
+    for number in reversed(range(len(compiled.tiers))):
+        tier = evaluator.evaluate(compiled.tiers[number])
+        inside = tier.mask & matched
+        level[inside] = number
+        scores[inside] = tier.scores[inside]
+    return level, scores
 
 
 def no_facets() -> dict[str, list[FacetValue]]:

@@ -12,8 +12,7 @@ import numpy as np
 from whoosh.query import And, Or
 
 from app.search.budget import Budget
-from app.search.compiler import Compiled
-from app.search.engine import TIER_STEP, Found, Page, Query
+from app.search.engine import TIER_STEP, Found, Page, Query, tier_levels
 from app.search.evaluator import Evaluator
 from app.search.facets import tag_filter
 from app.search.querylang import Clause
@@ -28,7 +27,7 @@ def rank(generation: Generation, query: Query) -> Page:
     evaluator = Evaluator(generation.postings, Budget(deadline=query.deadline))
     ranked = evaluator.evaluate(compiled.ranked)
     matched = ranked.mask & _allowed(evaluator, query)
-    level, scores = _levels(evaluator, compiled, ranked, matched)
+    level, scores = tier_levels(evaluator, compiled, ranked, matched)
     if request.group == "document":
         passages, level, scores = generation.document_scorer.best_passages(
             level, scores, matched, compiled.words
@@ -73,20 +72,6 @@ def _filters(query: Query):
     if request.tags:
         parts.append(tag_filter(request.tags))
     return And(parts) if parts else None
-
-
-def _levels(evaluator: Evaluator, compiled: Compiled, ranked, matched) -> tuple:
-    """Each passage's tier (0 for all words exactly, then all words allowing
-    typos, then the rest) and its score within it: a tier's own score for the
-    passages in a tier, the ranked score for the rest."""
-    level = np.full(len(matched), len(compiled.tiers), dtype=np.int16)
-    scores = ranked.scores.copy()
-    for number in reversed(range(len(compiled.tiers))):
-        tier = evaluator.evaluate(compiled.tiers[number])
-        inside = tier.mask & matched
-        level[inside] = number
-        scores[inside] = tier.scores[inside]
-    return level, scores
 
 
 def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int, lowest: int):

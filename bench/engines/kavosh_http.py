@@ -1,9 +1,9 @@
 """Kavosh over HTTP, as `make run` serves it: `kavosh index`, then
-`kavosh serve` (gunicorn) on a free loopback port, asked through
+`kavosh serve` (granian) on a free loopback port, asked through
 `GET /api/search`.
 
 The server is started after `kavosh index` and timed apart from it: the
-time to its first answer includes gunicorn booting its workers and each
+time to its first answer includes the server forking its workers and each
 worker opening the index.
 
 The build is `kavosh index --if-missing`, as in `make run`, in a child

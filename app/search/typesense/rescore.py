@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.search.compiler import Compiled
-from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets
+from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets, tier_levels
 from app.search.results import FacetValue
 from app.search.typesense.window import Window, WindowEvaluator
 from indexer.analysis import compound_forms, stem
@@ -43,13 +43,7 @@ def rescore(window: Window, compiled: Compiled, group: str | None) -> Ranking:
     matched = ranked.mask.copy()
     if compiled.excluded is not None:
         matched &= ~evaluator.evaluate(compiled.excluded).mask
-    level = np.full(window.size, len(compiled.tiers), dtype=np.int16)
-    scores = ranked.scores.copy()
-    for number in reversed(range(len(compiled.tiers))):
-        tier = evaluator.evaluate(compiled.tiers[number])
-        inside = tier.mask & matched
-        level[inside] = number
-        scores[inside] = tier.scores[inside]
+    level, scores = tier_levels(evaluator, compiled, ranked, matched)
     positions = np.array([int(h.get("position", 0)) for h in window.hits], dtype=np.int64)
     candidates = np.flatnonzero(matched)
     owners = [window.hits[i]["document"] for i in candidates.tolist()]
