@@ -179,7 +179,7 @@ def speakers_of(text: str) -> set[str]:
 def finish(document: ParsedDocument, text: str) -> None:
     """Mark front matter and repair page breaks."""
     _mark_front_matter(document, text)
-    _join_page_breaks(document, text)
+    join_page_breaks(document, text)
 
 
 def _mark_front_matter(document: ParsedDocument, text: str) -> None:
@@ -201,7 +201,7 @@ def _mark_front_matter(document: ParsedDocument, text: str) -> None:
         block.kind = "front_matter"
 
 
-def _join_page_breaks(document: ParsedDocument, text: str) -> None:
+def join_page_breaks(document: ParsedDocument, text: str) -> None:
     """Join a paragraph that stops mid-sentence to one that goes on in lower case.
 
     PDF extraction leaves a blank line where a page ended; such a pair is one
@@ -216,8 +216,8 @@ def _join_page_breaks(document: ParsedDocument, text: str) -> None:
             and not block.after_break
             and previous.section == block.section
             and previous.speaker == block.speaker
-            and _ends_mid_sentence(text[previous.start : previous.end])
-            and _starts_lower(text[block.start : block.end])
+            and ends_mid_sentence(text[previous.start : previous.end])
+            and starts_lower(text[block.start : block.end])
         ):
             previous.spans.extend(block.spans)
             continue
@@ -225,11 +225,11 @@ def _join_page_breaks(document: ParsedDocument, text: str) -> None:
     document.blocks = joined
 
 
-def _ends_mid_sentence(raw: str) -> bool:
+def ends_mid_sentence(raw: str) -> bool:
     tail = raw.rstrip().rstrip("*_")
     return bool(tail) and not tail.endswith(_SENTENCE_END)
 
 
-def _starts_lower(raw: str) -> bool:
+def starts_lower(raw: str) -> bool:
     head = raw.lstrip().lstrip("*_")
     return bool(head) and head[0].islower()

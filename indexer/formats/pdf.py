@@ -31,9 +31,7 @@ from dataclasses import dataclass
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from indexer.formats.lines import _ends_mid_sentence as ends_mid_sentence
-from indexer.formats.lines import _join_page_breaks as join_page_breaks
-from indexer.formats.lines import _starts_lower as starts_lower
+from indexer.formats.lines import ends_mid_sentence, join_page_breaks, starts_lower
 from indexer.formats.paged import Extracted, TextBuilder, page_of
 
 NO_TEXT_LAYER = "no text layer (scanned?)"
