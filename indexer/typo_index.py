@@ -118,7 +118,8 @@ def write_typo_index(folder: Path, vocabulary: dict) -> None:
             for depth in (0, 1) if edits == 1 else (edits,):
                 hashes = deletion_hashes(bucket, depth).astype(np.uint64)
                 pairs.append(((hashes << np.uint64(32)) | ids).ravel())
-        keyed = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, np.uint64)
+        keyed = np.sort(np.concatenate(pairs)) if pairs else np.zeros(0, np.uint64)
+        keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))]  # sorted, once each
         table = np.stack([keyed >> np.uint64(32), keyed & np.uint64(0xFFFFFFFF)])
         np.save(folder / table_name(edits), table.astype(np.uint32))
     meta = {"format": FORMAT, "max_edits": MAX_EDITS, "forms": len(forms)}
