@@ -104,24 +104,33 @@ def query_hashes(form: str, max_edits: int) -> np.ndarray:
     return np.array(sorted(hashes), dtype=np.uint32)
 
 
-def write_typo_index(folder: Path, vocabulary: dict) -> None:
-    """Write the tables above for the forms of `vocabulary`, in its order."""
-    forms = list(vocabulary)
+def deletion_tables(forms: list[str]) -> list[np.ndarray]:
+    """For 1 and 2 deletions, the uint32 (2, n) table of hashes over form numbers."""
     by_length: dict[int, list[int]] = {}
     for number, form in enumerate(forms):
         by_length.setdefault(len(form), []).append(number)
+    tables = []
     for edits in range(1, MAX_EDITS + 1):
-        pairs = []
+        pairs = [np.zeros(0, np.uint64)]
         for numbers in by_length.values():
             bucket = [forms[n] for n in numbers]
             ids = np.array(numbers, dtype=np.uint64)[:, None]
             for depth in (0, 1) if edits == 1 else (edits,):
                 hashes = deletion_hashes(bucket, depth).astype(np.uint64)
                 pairs.append(((hashes << np.uint64(32)) | ids).ravel())
-        keyed = np.sort(np.concatenate(pairs)) if pairs else np.zeros(0, np.uint64)
-        keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))]  # sorted, once each
-        table = np.stack([keyed >> np.uint64(32), keyed & np.uint64(0xFFFFFFFF)])
-        np.save(folder / table_name(edits), table.astype(np.uint32))
+        keyed = np.sort(np.concatenate(pairs))
+        once = np.ones(len(keyed), dtype=bool)
+        once[1:] = keyed[1:] != keyed[:-1]  # a form reaching a string twice lists it once
+        keyed = keyed[once]
+        tables.append(np.stack([keyed >> np.uint64(32), keyed & np.uint64(0xFFFFFFFF)]))
+    return [table.astype(np.uint32) for table in tables]
+
+
+def write_typo_index(folder: Path, vocabulary: dict) -> None:
+    """Write the tables above for the forms of `vocabulary`, in its order."""
+    forms = list(vocabulary)
+    for edits, table in enumerate(deletion_tables(forms), start=1):
+        np.save(folder / table_name(edits), table)
     meta = {"format": FORMAT, "max_edits": MAX_EDITS, "forms": len(forms)}
     meta["forms_crc32"] = forms_checksum(forms)
     (folder / META).write_text(json.dumps(meta), "utf-8")
@@ -131,8 +140,9 @@ class DeletionIndex:
     """The tables of one generation, read whole (never memory-mapped: a file
     truncated while served must raise, not crash the worker)."""
 
-    def __init__(self, tables: list[tuple[np.ndarray, np.ndarray]]):
-        self.tables = tables  # tables[e - 1]: (hashes, form numbers) of e deletions
+    def __init__(self, tables: list[np.ndarray]):
+        # tables[e - 1]: (hashes, form numbers) of e deletions, each contiguous
+        self.tables = [(np.ascontiguousarray(t[0]), np.ascontiguousarray(t[1])) for t in tables]
 
     @classmethod
     def open(cls, folder: Path, forms) -> DeletionIndex | None:
@@ -148,11 +158,12 @@ class DeletionIndex:
             return None
         if meta["forms"] != len(forms) or meta["forms_crc32"] != forms_checksum(forms):
             raise ValueError(f"{META} does not match the vocabulary it indexes")
-        tables = []
-        for edits in range(1, meta["max_edits"] + 1):
-            keys, numbers = np.load(Path(folder) / table_name(edits))
-            tables.append((np.ascontiguousarray(keys), np.ascontiguousarray(numbers)))
-        return cls(tables)
+        return cls([np.load(Path(folder) / table_name(e)) for e in range(1, meta["max_edits"] + 1)])
+
+    @classmethod
+    def of(cls, forms) -> DeletionIndex:
+        """An index built in memory (for a vocabulary no generation folder holds)."""
+        return cls(deletion_tables(list(forms)))
 
     @property
     def max_edits(self) -> int:

@@ -132,3 +132,21 @@ def test_a_deletion_index_of_other_forms_is_refused(seeds_index):
     forms = json.loads((folder / VOCABULARY).read_text("utf-8"))
     with pytest.raises(ValueError, match="does not match"):
         DeletionIndex.open(folder, dict(reversed(forms.items())))
+
+
+def test_a_crowded_length_is_cut_as_the_scan_cuts_it():
+    """The scan keeps the 32 closest forms of each length, first in vocabulary
+    order, before it ranks by frequency: the look-up cuts the same ones,
+    even though the most frequent come last."""
+    forms = {f"ab{c}": 1 for c in LETTERS} | {f"{c}bz": 1 for c in LETTERS}
+    forms |= {f"a{c}z": 100 + i for i, c in enumerate(LETTERS)}
+    entries = {form: [form, count] for form, count in forms.items()}
+    scanned = Vocabulary(entries, 1000)
+    looked_up = Vocabulary(entries, 1000, DeletionIndex.of(entries))
+    assert looked_up.near("abz", 1) == scanned.near("abz", 1)
+    assert "ayz" not in looked_up.near(
+        "abz", 1
+    )  # the most frequent, but among the last of its length
+    for word in ["abz", "abc", "qqz", "a", ""] + list(forms):
+        for edits in (1, 2):
+            assert looked_up.near(word, edits) == scanned.near(word, edits), (word, edits)
