@@ -130,7 +130,7 @@ class Vocabulary:
         return found[:limit]
 
     def _scan(self, form: str, max_edits: int, limit: int) -> list[str]:
-        if self._by_length is None:  # built whole, then shared: threads may race here
+        if self._by_length is None:  # built whole before it is shared: never seen half built
             by_length = defaultdict(list)
             for candidate in self.numbered:
                 by_length[len(candidate)].append(candidate)
