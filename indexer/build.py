@@ -9,7 +9,9 @@ atomically (see `generations`). Besides the Whoosh files, a generation holds:
 - `documents.json`: each document's metadata and passage count;
 - `vocabulary.json`: every folded word form with its stem and document
   frequency, which the search core uses for typo tolerance, "did you mean"
-  and completions without scanning the index.
+  and completions without scanning the index;
+- `typos-*.npy`, `typos-meta.json`: the vocabulary's deletion index, which
+  finds a typo's neighbours by look-up (see `typo_index`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
 from indexer.scored_postings import write_scored_postings
 from indexer.sources import DEFAULT_BUDGET
+from indexer.typo_index import write_typo_index
 
 __all__ = ["BuildReport", "build_index"]
 
@@ -87,6 +90,7 @@ def build_index(
                 write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
+                write_typo_index(folder, vocabulary)
                 report.seconds = time.monotonic() - started
                 manifest = manifest_of(name, source_dir, report)
                 manifest["build"] = {"memory_mb": memory_mb, "sorted_runs": runs}

@@ -46,6 +46,7 @@ from indexer.bm25f import FIELD_B, K1, B  # BM25F's, as the arrays were scored
 from indexer.generations import GenerationStore, checksum_problem
 from indexer.passages import DOCUMENTS, VOCABULARY
 from indexer.schema import TEXT_FIELDS
+from indexer.typo_index import DeletionIndex
 
 # Most frequent words whose index terms a warming server works out for excerpts.
 WARM_WORDS = 30_000
@@ -176,9 +177,9 @@ class WhooshEngine(GenerationChoice):
             searcher = PositionalStorage(str(folder)).open_index().searcher()
             try:
                 documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
-                vocabulary = Vocabulary(
-                    json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
-                )
+                forms = json.loads((folder / VOCABULARY).read_text("utf-8"))
+                deletions = DeletionIndex.open(folder, forms)
+                vocabulary = Vocabulary(forms, searcher.doc_count(), deletions)
                 reader = searcher.reader()
                 vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
                 know_stems(vocabulary.stems)
