@@ -137,7 +137,12 @@ def _phrase_spans(positions, phrase: tuple[str, ...], slop: int) -> list[Span]:
 
 def excerpt(text: str, marks: Marks | set[str], limit: int = EXCERPT_CHARS) -> str:
     """HTML for the part of `text` that best shows why it matched."""
-    spans = matched_spans(text, marks)
+    return excerpt_of_spans(text, matched_spans(text, marks), limit)
+
+
+def excerpt_of_spans(text: str, spans: list[Span], limit: int = EXCERPT_CHARS) -> str:
+    """`excerpt`, given the matched spans (`matched_spans`, or the same read
+    from stored offsets: `stored_spans`): the window is cut, then marked."""
     start, end = _window(text, spans, limit)
     return _render(text, spans, start, end)
 
