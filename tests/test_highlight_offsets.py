@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from app.search import SearchRequest, SearchService
-from app.search.highlight import excerpt, matched_spans
+from app.search.highlight import _SENTENCE_END, excerpt, matched_spans
 from app.search.stored_spans import page_spans
 from app.search.whoosh_engine import WhooshEngine
 from indexer.build import build_index
@@ -141,3 +141,15 @@ def test_offsets_that_do_not_fit_the_text_are_not_trusted(searched):
     squeezed = type(state.offsets)(np.zeros_like(state.offsets.firsts), state.offsets.starts)
     (wrong,) = page_spans(state.postings, squeezed, [docnum], [hit.text], marks)
     assert wrong is None
+
+
+def test_sentence_ends_are_where_the_look_behind_pattern_found_them(searched):
+    """`highlight._SENTENCE_END` lost its look-behind (for speed): on the
+    sample's passages and edge cases it ends sentences where that did."""
+    _, _, sample = searched
+    before = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+    texts = sample.split("\n") + ["a.) b", "a.. b", "x!?  y", "end.", ". . .", "…” x", "a.\n\nb"]
+    for text in texts:
+        assert [m.end() for m in _SENTENCE_END.finditer(text)] == [
+            m.end() for m in before.finditer(text)
+        ], text
