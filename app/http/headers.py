@@ -14,6 +14,8 @@ from flask import Flask, Response, request
 from app.http.searcher import get_service
 from indexer.errors import KavoshError
 
+# Which index generation answered a search (set by the API's view).
+GENERATION_HEADER = "X-Kavosh-Generation"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,10 +45,14 @@ def _cache_by_generation(response: Response) -> None:
     cached answer stays valid exactly until `kavosh index` publishes anew."""
     if request.path.startswith("/static/"):
         return
-    try:
-        generation = get_service().generation()
-    except (KavoshError, OSError):
-        return
+    # A search names the generation that answered it; asking the engine
+    # again would cost a second look at the index's files per request.
+    generation = response.headers.get(GENERATION_HEADER)
+    if generation is None:
+        try:
+            generation = get_service().generation()
+        except (KavoshError, OSError):
+            return
     seed = f"{generation}|{request.full_path}".encode()
     response.set_etag(hashlib.sha1(seed).hexdigest()[:20])
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
