@@ -25,16 +25,23 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Any origin may ask the API (it answers GET only, and sets no cookies).
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS"}
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.path.startswith("/api/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        # Added in one pass, each unless a view set its own (the source
+        # viewer's policy): every `setdefault` on werkzeug's headers scans
+        # them all, lower-casing each name.
+        added = (
+            SECURITY_HEADERS | CORS_HEADERS
+            if request.path.startswith("/api/")
+            else SECURITY_HEADERS
+        )
+        present = {name.lower() for name in response.headers.keys()}
+        response.headers.extend([(n, v) for n, v in added.items() if n.lower() not in present])
         if request.method == "GET" and response.status_code == 200:
             _cache_by_generation(response)
         return response
