@@ -10,6 +10,7 @@ for real.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,6 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from indexer.build import build_index
+from indexer.models import Citation
 from tests.conftest import ARTICLE, make_app
 
 CITATION_KEYS = [
@@ -160,6 +162,18 @@ class TestSearchContract:
         page = client.get(hit["citation"]["url"].partition("#")[0])
         assert page.status_code == 200
         assert "bollard" in page.get_data(as_text=True)
+
+    def test_a_cited_url_follows_the_mount_point(self, client):
+        # The address of a file is remembered per mount point: the same file
+        # cited at the root first must still be cited under the mount after.
+        at_root = client.get("/api/search?q=bollard").get_json()["results"][0]
+        mounted = client.get("/api/search?q=bollard", base_url="http://localhost/kavosh/")
+        url = mounted.get_json()["results"][0]["citation"]["url"]
+        assert url == "/kavosh" + at_root["citation"]["url"]
+
+    def test_a_citation_carries_every_field_of_the_model(self, client):
+        hit = client.get("/api/search?q=bollard").get_json()["results"][0]
+        assert list(hit["citation"]) == [field.name for field in fields(Citation)] + ["url"]
 
     def test_speaker_of_an_interview(self, client):
         body = client.get("/api/search", query_string={"q": "women", "speaker": "Milad"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app.http.errors import error_response, public_message, scrub
+from app.http.headers import GENERATION_HEADER
 from app.http.links import citation_url
 from app.http.openapi import openapi_document
 from app.http.params import SEARCH_PARAMETERS, known_only, search_request
@@ -27,7 +28,7 @@ def search():
     response = jsonify(results.to_dict(citation_url))
     # Which index generation answered: lets a client (and the rebuild tests)
     # tell that every answer comes from one complete generation.
-    response.headers["X-Kavosh-Generation"] = results.generation
+    response.headers[GENERATION_HEADER] = results.generation
     return response
 
 

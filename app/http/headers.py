@@ -14,6 +14,8 @@ from flask import Flask, Response, request
 from app.http.searcher import get_service
 from indexer.errors import KavoshError
 
+# Which index generation answered a search (set by the API's view).
+GENERATION_HEADER = "X-Kavosh-Generation"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,16 +25,23 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Any origin may ask the API (it answers GET only, and sets no cookies).
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS"}
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.path.startswith("/api/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        # Added in one pass, each unless a view set its own (the source
+        # viewer's policy): every `setdefault` on werkzeug's headers scans
+        # them all, lower-casing each name.
+        added = (
+            SECURITY_HEADERS | CORS_HEADERS
+            if request.path.startswith("/api/")
+            else SECURITY_HEADERS
+        )
+        present = {name.lower() for name in response.headers.keys()}
+        response.headers.extend([(n, v) for n, v in added.items() if n.lower() not in present])
         if request.method == "GET" and response.status_code == 200:
             _cache_by_generation(response)
         return response
@@ -43,10 +52,14 @@ def _cache_by_generation(response: Response) -> None:
     cached answer stays valid exactly until `kavosh index` publishes anew."""
     if request.path.startswith("/static/"):
         return
-    try:
-        generation = get_service().generation()
-    except (KavoshError, OSError):
-        return
+    # A search names the generation that answered it; asking the engine
+    # again would cost a second look at the index's files per request.
+    generation = response.headers.get(GENERATION_HEADER)
+    if generation is None:
+        try:
+            generation = get_service().generation()
+        except (KavoshError, OSError):
+            return
     seed = f"{generation}|{request.full_path}".encode()
     response.set_etag(hashlib.sha1(seed).hexdigest()[:20])
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"

@@ -60,29 +60,39 @@ def search_request(args: MultiDict) -> SearchRequest:
 
     :raises QueryError: with a message naming the parameter and its limits.
     """
+    # Plain lists: werkzeug's `MultiDict.get` raises (and catches) an HTTP
+    # exception for every absent name, and a search asks for eleven names
+    # of which it usually sends three.
+    sent = args.to_dict(flat=False)
     for first, second in _EITHER:
-        if (args.get(first) or "").strip() and (args.get(second) or "").strip():
+        if _first(sent, first).strip() and _first(sent, second).strip():
             raise QueryError(
                 f"`{first}` and `{second}` say the same thing two ways: send one",
                 f"{first}_and_{second}",
             )
-    limit = _integer(args, "limit", None)
+    limit = _integer(sent, "limit", None)
     return SearchRequest(
-        query=args.get("q") or "",
-        sources=tuple(args.getlist("source")),
-        section=args.get("section"),
-        speaker=args.get("speaker"),
-        tags=tuple(tag for value in args.getlist("tags") for tag in value.split(",")),
-        page=_integer(args, "page", 1),
-        per_page=limit if limit is not None else _integer(args, "per_page", DEFAULT_PER_PAGE),
-        offset=_integer(args, "offset", None),
-        group=(args.get("group") or "").strip() or None,
-        facet_limit=_integer(args, "facet_limit", DEFAULT_FACET_LIMIT),
+        query=_first(sent, "q"),
+        sources=tuple(sent.get("source", ())),
+        section=_first(sent, "section", None),
+        speaker=_first(sent, "speaker", None),
+        tags=tuple(tag for value in sent.get("tags", ()) for tag in value.split(",")),
+        page=_integer(sent, "page", 1),
+        per_page=limit if limit is not None else _integer(sent, "per_page", DEFAULT_PER_PAGE),
+        offset=_integer(sent, "offset", None),
+        group=_first(sent, "group").strip() or None,
+        facet_limit=_integer(sent, "facet_limit", DEFAULT_FACET_LIMIT),
     )
 
 
-def _integer(args: MultiDict, name: str, default: int | None) -> int | None:
-    raw = (args.get(name) or "").strip()
+def _first(sent: dict[str, list[str]], name: str, absent: str | None = "") -> str | None:
+    """The first value sent for `name` (as `MultiDict.get`: an empty one is kept)."""
+    values = sent.get(name)
+    return values[0] if values else absent
+
+
+def _integer(sent: dict[str, list[str]], name: str, default: int | None) -> int | None:
+    raw = (_first(sent, name) or "").strip()
     if not raw:
         return default
     return int(raw) if _WHOLE_NUMBER.fullmatch(raw) else -1

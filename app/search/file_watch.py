@@ -24,6 +24,8 @@ class FileWatch:
     def __init__(self, folder: Path, manifest: dict):
         self.folder = Path(folder)
         self.names = sorted(manifest.get("files", {}))
+        # Joined once: `Path / name` per file per request cost as much as the stats.
+        self._paths = [os.path.join(self.folder, name) for name in self.names]
         self._seen = self._signature()
 
     def changed(self) -> bool:
@@ -37,9 +39,9 @@ class FileWatch:
 
     def _signature(self) -> Signature:
         stats = []
-        for name in self.names:
+        for path in self._paths:
             try:
-                found = os.stat(self.folder / name)
+                found = os.stat(path)
             except OSError:
                 stats.append(None)
                 continue
