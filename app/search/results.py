@@ -91,7 +91,9 @@ class Results:
         return -(-self.total // self.per_page)
 
     def to_dict(self, link: Link | None = None) -> dict:
-        """The API's shape; `link` gives each citation its `url`."""
+        """The API's shape; `link` gives each citation its `url`. The whole
+        milliseconds are the shown ones rounded, so the two never disagree."""
+        took_ms = round(self.took_ms, 2)
         answer = {
             "query": self.query,
             "total": self.total,
@@ -100,8 +102,8 @@ class Results:
             "total_pages": self.total_pages,
             "offset": self.offset,
             "limit": self.per_page,
-            "took_ms": round(self.took_ms, 2),
-            "processing_time_ms": round(self.took_ms),
+            "took_ms": took_ms,
+            "processing_time_ms": round(took_ms),
             "notes": list(self.notes),
             "partial": self.partial,
             "suggestion": self.suggestion,
