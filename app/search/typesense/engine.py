@@ -180,9 +180,9 @@ class TypesenseEngine:
         start, end = request.start, request.end
         budget = self.window
         while True:  # a page past the window widens it (see `WIDEST`)
-            chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, budget)
-            answers = self._multi_search(searches(wanted.params, chosen, holding))
-            candidates = merged(answers, union_complete if chosen else None)
+            selection = selective_terms(query.compiled.ranked, stats, budget)
+            answers = self._multi_search(searches(wanted.params, selection))
+            candidates = merged(answers, selection.complete)
             window = Window(candidates.hits, stats)
             ranking = rescore(window, query.compiled, request.group)
             if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
