@@ -91,8 +91,12 @@ class TestFilters:
         assert (sent["page"], sent["per_page"]) == (3, 7)
         sent = params("Iran", offset=5, per_page=7, facet_limit=3)
         assert (sent["page"], sent["per_page"], sent["max_facet_values"]) == (1, 12, 3)
-        assert sent["facet_by"] == "source,section_path"
+        assert sent["facet_by"] == "source,section_path,tags"
         assert sent["sort_by"] == "_text_match:desc,position:asc"
+
+    def test_tags_are_an_exact_filter(self):
+        sent = params("Iran", tags=("python", "tool, box"))
+        assert "tags:=[`python`,`tool, box`]" in sent["filter_by"]
 
 
 @pytest.mark.parametrize("limit", [1, 7, 10, 100])

@@ -95,6 +95,13 @@ class TestTheSameRankingAsTheWhooshEngine:
             == whoosh.search("Iran").facets
         )
 
+    @pytest.mark.parametrize("query", ["Iran", "Iran women party"])
+    def test_grouped_facets_count_documents(self, whoosh, pushed, query):
+        window, ranking, _ = ranked_by_window(whoosh, pushed, query, "document")
+        facets = window_facets(window, ranking.matched, DEFAULT_FACET_LIMIT, "document")
+        grouped = whoosh.search(SearchRequest(query, group="document")).facets
+        assert facets == grouped != whoosh.search(query).facets
+
 
 class TestTheWindow:
     def test_every_term_within_a_wide_budget(self, whoosh, pushed):

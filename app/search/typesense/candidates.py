@@ -179,7 +179,9 @@ def units(query, stats: CollectionStats) -> list:
     if isinstance(query, Or):
         return list(query.subqueries)
     if isinstance(query, And) and query.subqueries:
-        return units(min(query.subqueries, key=lambda child: cover(child, stats).cost), stats)
+        cheapest = min(query.subqueries, key=lambda child: cover(child, stats).cost)
+        if cover(cheapest, stats).terms is not None:  # not filters alone
+            return units(cheapest, stats)
     return [query]
 
 

@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass
 
 from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
-from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError, QueryError
+from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
+from app.search.facets import TAGS_FIELD
 from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
@@ -162,8 +163,6 @@ class TypesenseEngine:
         pushed without statistics is ranked by Typesense alone."""
         collection: Collection = snapshot.state
         stats = collection.stats
-        if query.request.tags:  # not pushed to the collection (indexer/typesense/schema.py)
-            raise QueryError("the tags filter needs the Whoosh engine", "unsupported_filter")
         if stats is None:
             return self._rank_by_typesense(snapshot, query)
         request = query.request
@@ -198,7 +197,7 @@ class TypesenseEngine:
         ]
         if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
-            facets = window_facets(window, ranking.matched, request.facet_limit)
+            facets = window_facets(window, ranking.matched, request.facet_limit, request.group)
             return Page(total, found, facets, answered_by)
         # More matches than the window: the total and facets are Typesense's.
         total = candidates.found
@@ -286,8 +285,8 @@ def _marks(found: dict, marks: Marks) -> Marks:
 
 def _facets(answer: dict, limit: int) -> dict[str, list[FacetValue]]:
     by_field = {f["field_name"]: f.get("counts", []) for f in answer.get("facet_counts", [])}
-    facets = no_facets()  # no tags: the collection has none
-    for name, column in FACET_COLUMNS.items():
+    facets = no_facets()
+    for name, column in [*FACET_COLUMNS.items(), (TAGS_FIELD, TAGS_FIELD)]:
         values = [FacetValue(str(c["value"]), c["count"]) for c in by_field.get(column, [])]
         values.sort(key=lambda v: (-v.count, v.value))
         facets[name] = values[:limit]
