@@ -98,6 +98,11 @@ class TestFilters:
         sent = params("Iran", tags=("python", "tool, box"))
         assert "tags:=[`python`,`tool, box`]" in sent["filter_by"]
 
+    def test_a_collection_pushed_before_tags_has_no_tagged_passage(self):
+        request = SearchRequest("Iran", tags=("python",))
+        sent = search_params(parse("Iran"), CATALOG, SYNONYMS, request, tagged=False)
+        assert sent.matches_nothing and "tags" not in sent.params["facet_by"]
+
 
 @pytest.mark.parametrize("limit", [1, 7, 10, 100])
 def test_any_offset_is_one_page_of_some_size(limit):

@@ -55,6 +55,7 @@ class Collection:
 
     catalog: Catalog
     stats: CollectionStats | None  # None: pushed before statistics were stored
+    tagged: bool = True  # False: pushed before tags were
 
 
 class TypesenseEngine:
@@ -126,13 +127,14 @@ class TypesenseEngine:
             stats = CollectionStats.from_parts(
                 meta["statistics"][0], meta.get("frequencies", []), len(documents)
             )
+        fields = {field["name"] for field in self.client.get(f"/collections/{name}")["fields"]}
         return Snapshot(
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
             vocabulary=Vocabulary(forms),
             sources=list(catalog.sources),
-            state=Collection(catalog, stats),
+            state=Collection(catalog, stats, TAGS_FIELD in fields),
         )
 
     def _error(self, error: Exception):
@@ -173,6 +175,7 @@ class TypesenseEngine:
             request,
             window=self.window,
             frequency=lambda term: stats.frequency("text", term),
+            tagged=collection.tagged,
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
@@ -243,8 +246,13 @@ class TypesenseEngine:
         stored). With `group="document"` Typesense ranks each document by its
         best passage."""
         request = query.request
+        collection: Collection = snapshot.state
         wanted = search_params(
-            query.clauses, snapshot.state.catalog, query.compiler.synonyms, request
+            query.clauses,
+            collection.catalog,
+            query.compiler.synonyms,
+            request,
+            tagged=collection.tagged,
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
