@@ -9,15 +9,17 @@ content words only, rarest first so the commonest are dropped first), held
 39% of the Whoosh engine's top 10 on SciFact, and took 200 ms.
 
 So the window is found by what Typesense does well, an exact filter: every
-passage holding one of the query's most selective terms, the terms of the
-compiled query (its words' stems, their typo variants and synonyms, in any of
-the four term fields) taken rarest first while their document frequencies add
-up to at most the window size (`text_terms:[…] || title_terms:[…] …`, with
-the request's filters). On SciFact that window holds 79% of the Whoosh
-engine's top 10 at 250 passages and 98% at 1,000, and the re-scored nDCG@10
-is 0.677 and 0.682 (the Whoosh engine: 0.682). Typesense's own search, with
-the settings above, finds the window of a query that has no term to take a
-union of (filters alone).
+passage holding one of the query's most selective alternatives (`units`: a
+word with its stem, exact form, typo variants and synonyms in any of the four
+term fields, or a bonus such as two adjacent words), taken whole and rarest
+first while their document frequencies add up to at most the window size,
+then the rarest terms of the rest (`text_terms:[…] || title_terms:[…] …`,
+with the request's filters). On SciFact that window held 79% of the Whoosh
+engine's top 10 at 250 passages and 98% at 1,000. When no word held in the
+text fits whole, Typesense's own search, with the settings above, joins the
+window: it finds the passage holding the most words nearest together (a
+known item whose words are each common); it alone finds the window of a
+query that has no term to take a union of (filters alone).
 
 When every term fits in the window, the window holds every passage the query
 can match, and totals and facets are exact (`complete`).
