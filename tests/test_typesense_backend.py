@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.search import SearchService
+from app.search import SearchRequest, SearchService
 from app.search.synonyms import load_groups
 from app.search.typesense.engine import TypesenseEngine
+from indexer.build import build_index
 from indexer.errors import BuildError
 from indexer.typesense import push as typesense_push
 from indexer.typesense.client import TypesenseClient
@@ -220,6 +221,36 @@ class TestPush:
             "The cook wrote &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; on the board "
             "&amp; served fish &amp; <mark>chips</mark> to the sailors."
         )
+
+    def test_tags_filter_and_count_as_on_whoosh(self, cluster, admin, write_corpus, tmp_path):
+        source = write_corpus(
+            {
+                "vite.md": "---\ntags: [javascript, tooling]\n---\n# Vite\n\n"
+                "Vite serves the development build.\n\n## Release\n\n"
+                "Vite bundles for production.\n",
+                "ruff.md": "---\ntags: [python, tooling]\n---\n# Ruff\n\n"
+                "Ruff lints during development.\n",
+                "plain.md": "# Plain\n\nA development note without tags.\n",
+            }
+        )
+        push_index(source, admin, alias="tagged")
+        build_index(source, tmp_path / "tagged-index")
+        asked = [
+            SearchRequest("development", tags=("python",)),
+            SearchRequest("development OR production", tags=("javascript", "python")),
+            SearchRequest("development OR production"),
+            SearchRequest("development OR production", group="document"),
+        ]
+        with (
+            closing(typesense_search(cluster, alias="tagged")) as typesense,
+            closing(SearchService(tmp_path / "tagged-index")) as whoosh,
+        ):
+            for request in asked:
+                got, expected = typesense.search(request), whoosh.search(request)
+                assert [h.id for h in got.hits] == [h.id for h in expected.hits]
+                assert got.facets == expected.facets
+            tags = {v.value: v.count for v in typesense.search(asked[3]).facets["tags"]}
+            assert tags == {"tooling": 2, "javascript": 1, "python": 1}
 
     def test_excluded_files_are_not_pushed(self, cluster, admin, write_corpus):
         source = write_corpus(

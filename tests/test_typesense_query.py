@@ -91,8 +91,17 @@ class TestFilters:
         assert (sent["page"], sent["per_page"]) == (3, 7)
         sent = params("Iran", offset=5, per_page=7, facet_limit=3)
         assert (sent["page"], sent["per_page"], sent["max_facet_values"]) == (1, 12, 3)
-        assert sent["facet_by"] == "source,section_path"
+        assert sent["facet_by"] == "source,section_path,tags"
         assert sent["sort_by"] == "_text_match:desc,position:asc"
+
+    def test_tags_are_an_exact_filter(self):
+        sent = params("Iran", tags=("python", "tool, box"))
+        assert "tags:=[`python`,`tool, box`]" in sent["filter_by"]
+
+    def test_a_collection_pushed_before_tags_has_no_tagged_passage(self):
+        request = SearchRequest("Iran", tags=("python",))
+        sent = search_params(parse("Iran"), CATALOG, SYNONYMS, request, tagged=False)
+        assert sent.matches_nothing and "tags" not in sent.params["facet_by"]
 
 
 @pytest.mark.parametrize("limit", [1, 7, 10, 100])

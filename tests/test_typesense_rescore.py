@@ -16,7 +16,7 @@ import pytest
 from app.search import SearchRequest, SearchService
 from app.search.querylang import parse
 from app.search.request import DEFAULT_FACET_LIMIT
-from app.search.typesense.candidates import selective_terms
+from app.search.typesense.candidates import cover, selective_terms, units
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.window import CollectionStats, Window
 from indexer import passages
@@ -95,18 +95,46 @@ class TestTheSameRankingAsTheWhooshEngine:
             == whoosh.search("Iran").facets
         )
 
+    @pytest.mark.parametrize("query", ["Iran", "Iran women party"])
+    def test_grouped_facets_count_documents(self, whoosh, pushed, query):
+        window, ranking, _ = ranked_by_window(whoosh, pushed, query, "document")
+        facets = window_facets(window, ranking.matched, DEFAULT_FACET_LIMIT, "document")
+        grouped = whoosh.search(SearchRequest(query, group="document")).facets
+        assert facets == grouped != whoosh.search(query).facets
+
 
 class TestTheWindow:
-    def test_the_rarest_terms_first_within_the_budget(self, whoosh, pushed):
+    def test_every_term_within_a_wide_budget(self, whoosh, pushed):
         _, stats = pushed
-        _, compiler = whoosh._current()
-        ranked = compiler.compile(parse("Hekmat party Shuras")).ranked
-        everything, holding, complete = selective_terms(ranked, stats, 10_000)
+        everything, holding, complete, _ = selective_terms(self.ranked(whoosh), stats, 10_000)
         assert complete and "hekmat" in everything["text"] and "parti" in everything["text"]
-        rarest, held, complete = selective_terms(ranked, stats, 1)
-        [(field, [term])] = rarest.items()
-        assert not complete and held == stats.frequency(field, term) < holding
-        assert all(stats.frequency(f, t) >= held for f, terms in everything.items() for t in terms)
+        assert holding == sum(stats.frequency(f, t) for f, ts in everything.items() for t in ts)
+
+    def test_a_word_is_taken_whole_before_the_rarest_fields_of_others(self, whoosh, pushed):
+        # The known item holding every word in its text must be in the window:
+        # the rarest word in every field, not the rarest field of every word.
+        _, stats = pushed
+        ranked = self.ranked(whoosh)
+        words = [cover(unit, stats) for unit in units(ranked, stats)]
+        rarest_word = min(
+            (part for part in words if any(field == "text" for field, _ in part.terms)),
+            key=lambda part: part.cost,
+        )
+        chosen, holding, complete, whole = selective_terms(ranked, stats, rarest_word.cost)
+        taken = {(field, term) for field, terms in chosen.items() for term in terms}
+        assert rarest_word.terms <= taken and whole and not complete
+
+    def test_past_the_budget_the_rarest_term_in_every_field(self, whoosh, pushed):
+        _, stats = pushed
+        chosen, held, complete, whole = selective_terms(self.ranked(whoosh), stats, 1)
+        stems = {term for terms in chosen.values() for term in terms}
+        assert not complete and not whole and len(stems) == 1
+        assert held == sum(stats.frequency(field, *stems) for field in chosen)
+
+    @staticmethod
+    def ranked(whoosh):
+        _, compiler = whoosh._current()
+        return compiler.compile(parse("Hekmat party Shuras")).ranked
 
     def test_the_text_stream_keeps_positions_and_exact_forms(self):
         assert text_stream("Worker-communist parties running") == (

@@ -16,6 +16,8 @@ import json
 import warnings
 from urllib.parse import quote, urlparse
 
+import orjson
+
 from indexer.errors import KavoshError
 
 RETRY_SECONDS = 0.1
@@ -83,10 +85,16 @@ class TypesenseClient:
         return self.get(f"/collections/{quote(collection)}/documents/search", params)
 
     def multi_search(self, collection: str, searches: list[dict]) -> list[dict]:
-        """Several searches in one request (POSTed: filters can be long); one answer each."""
+        """Several searches in one request (POSTed: filters can be long); one answer each.
+
+        The answer is decoded with orjson: a window of a few hundred passages
+        is a few hundred kilobytes of JSON, which the standard library decodes
+        several times slower."""
         body = {"searches": [{"collection": collection, **search} for search in searches]}
-        answer = self._api.post("/multi_search", entity_type=dict, as_json=True, body=body)
-        return answer["results"]
+        answer = self._api.post(
+            "/multi_search", entity_type=str, as_json=False, body=orjson.dumps(body)
+        )
+        return orjson.loads(answer)["results"]
 
     def document(self, collection: str, document_id: str) -> dict:
         return self.get(f"/collections/{quote(collection)}/documents/{quote(document_id, safe='')}")

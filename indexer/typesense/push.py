@@ -164,6 +164,9 @@ def passage_document(document: Document, passage: Passage, position: int) -> dic
     """One passage as a Typesense document: every field the Whoosh index
     stores, plus each searchable field's terms from our own analysis chain."""
     fields = passages.passage_fields(document, passage, position)
+    fields.pop("tags", None)  # Whoosh's comma-joined keyword; here a list
+    if document.tags:
+        fields["tags"] = [tag.replace(",", " ").strip() for tag in document.tags]
     fields["text_terms"] = index_terms(passage.text)
     fields["title_terms"] = index_terms(document.title)
     if passage.section:

@@ -60,6 +60,8 @@ def passages_schema(name: str) -> dict:
         {"name": "source", "type": "string", "facet": True},
         {"name": "section_path", "type": "string", "facet": True, "optional": True},
         {"name": "speaker_name", "type": "string", "facet": True, "optional": True},
+        # Front matter tags, as written: the `tags` filter and facet.
+        {"name": "tags", "type": "string[]", "facet": True, "optional": True},
         {"name": "position", "type": "int32"},
     ]
     return {"name": name, "fields": fields, "default_sorting_field": "position"}

@@ -9,15 +9,17 @@ content words only, rarest first so the commonest are dropped first), held
 39% of the Whoosh engine's top 10 on SciFact, and took 200 ms.
 
 So the window is found by what Typesense does well, an exact filter: every
-passage holding one of the query's most selective terms, the terms of the
-compiled query (its words' stems, their typo variants and synonyms, in any of
-the four term fields) taken rarest first while their document frequencies add
-up to at most the window size (`text_terms:[…] || title_terms:[…] …`, with
-the request's filters). On SciFact that window holds 79% of the Whoosh
-engine's top 10 at 250 passages and 98% at 1,000, and the re-scored nDCG@10
-is 0.677 and 0.682 (the Whoosh engine: 0.682). Typesense's own search, with
-the settings above, finds the window of a query that has no term to take a
-union of (filters alone).
+passage holding one of the query's most selective alternatives (`units`: a
+word with its stem, exact form, typo variants and synonyms in any of the four
+term fields, or a bonus such as two adjacent words), taken whole and rarest
+first while their document frequencies add up to at most the window size,
+then the rarest terms of the rest (`text_terms:[…] || title_terms:[…] …`,
+with the request's filters). On SciFact that window held 79% of the Whoosh
+engine's top 10 at 250 passages and 98% at 1,000. When no word held in the
+text fits whole, Typesense's own search, with the settings above, joins the
+window: it finds the passage holding the most words nearest together (a
+known item whose words are each common); it alone finds the window of a
+query that has no term to take a union of (filters alone).
 
 When every term fits in the window, the window holds every passage the query
 can match, and totals and facets are exact (`complete`).
@@ -26,13 +28,19 @@ can match, and totals and facets are exact (`complete`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from whoosh.query import Term
+from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Term
 
 from app.search.typesense.query import MAX_PER_PAGE, filter_value
 from app.search.typesense.window import CollectionStats
 from indexer.analysis import EXACT_MARK
 from indexer.typesense.schema import TERM_FIELDS
+
+_NULL = type(NullQuery)
+# The most pages of 250 the union search reads (the rarest term taken past
+# the budget may be held by thousands of passages: the first 2,000 are read).
+MAX_UNION_PAGES = 8
 
 
 @dataclass
@@ -45,54 +53,155 @@ class Candidates:
     facet_answer: dict  # the answer whose facet counts stand in when not complete
 
 
-def selective_terms(query_tree, stats: CollectionStats, budget: int) -> tuple[dict, int, bool]:
-    """The query's rarest (field, term)s whose document frequencies add up to
-    at most `budget` (the rarest always), by field; that sum (at least the
-    number of passages holding one); and whether that is every term."""
-    held = {(t.fieldname, t.text) for t in _terms(query_tree) if t.fieldname in TERM_FIELDS}
-    # A term no passage holds finds nothing: it costs nothing and is left out.
-    terms = sorted(
-        (ft for ft in held if stats.frequency(*ft)), key=lambda ft: (stats.frequency(*ft), ft)
+class Selection(NamedTuple):
+    """The terms the union search takes (by field), the sum of their document
+    frequencies (at least the passages holding one), whether they cover every
+    match, and whether at least one of the query's alternatives is whole."""
+
+    terms: dict[str, list[str]]
+    holding: int
+    complete: bool
+    whole: bool
+
+
+def selective_terms(query_tree, stats: CollectionStats, budget: int) -> Selection:
+    """The terms of the query's rarest alternatives (`units`) whose covers'
+    document frequencies add up to at most `budget`, by field; that sum (at
+    least the number of passages holding one); and whether that covers every
+    match.
+
+    An alternative is taken whole: a word's stem, variants and fields
+    together, never the rarest field of each word, which would fill the
+    window with passages holding the words in a heading or a title while
+    the passage that holds them all in its text is left out. What is left
+    of the budget then goes to the rarest terms of the rest, each in every
+    field (a misspelt word's rarest variants), and the rarest of them is
+    taken even past the budget when nothing else was."""
+    alternatives = sorted(
+        (cover(unit, stats) for unit in units(query_tree, stats)), key=lambda part: part.cost
     )
-    chosen: dict[str, list[str]] = {}
+    chosen: set[tuple[str, str]] = set()
     total = 0
-    for number, (field, term) in enumerate(terms):
-        frequency = stats.frequency(field, term)
-        if number and total + frequency > budget:
-            return chosen, total, False
-        total += frequency
-        chosen.setdefault(field, []).append(term)
-    return chosen, total, bool(terms) and total <= budget
+
+    def take(part: Cover) -> bool:
+        nonlocal total
+        added = sum(stats.frequency(*term) for term in part.terms - chosen)
+        if total + added > budget:
+            return False
+        chosen.update(part.terms)
+        total += added
+        return True
+
+    taken = 0
+    coverable = [part for part in alternatives if part.terms is not None]
+    while taken < len(coverable) and take(coverable[taken]):
+        taken += 1
+    complete = bool(chosen) and taken == len(alternatives)
+    # Some alternative held in the text fits whole: a word, or the phrase of
+    # two words (not the bonus for a heading holding every word), so every
+    # passage that holds all the words in its text is in the window.
+    whole = any(field == "text" for part in coverable[:taken] for field, _ in part.terms)
+    # What is left of the budget goes to the rarest pieces of the rest (a
+    # word's rarest variants), as no alternative fits whole any more.
+    rest = [term for part in coverable[taken:] for term in part.terms - chosen]
+    by_stem: dict[str, set[tuple[str, str]]] = {}
+    for field, term in rest:
+        by_stem.setdefault(term, set()).add((field, term))
+    pieces = sorted(
+        (
+            Cover(frozenset(held), sum(stats.frequency(*t) for t in held))
+            for held in by_stem.values()
+        ),
+        key=lambda part: (part.cost, sorted(part.terms)),
+    )
+    for piece in pieces:
+        if not take(piece):
+            break
+    if not chosen and pieces:  # the rarest always, however many hold it
+        chosen.update(pieces[0].terms)
+        total = pieces[0].cost
+    by_field: dict[str, list[str]] = {}
+    for field, term in sorted(chosen, key=lambda ft: (stats.frequency(*ft), ft)):
+        by_field.setdefault(field, []).append(term)
+    return Selection(by_field, total, complete, whole)
 
 
-def _terms(query):
-    """Every `Term` in a compiled query tree (phrases give their words)."""
+@dataclass(frozen=True)
+class Cover:
+    """Terms whose holders include every passage a query can match, and the
+    sum of their document frequencies (at least the number of those holders).
+    `terms` is None when no term can cover it (an exact-value column)."""
+
+    terms: frozenset | None
+    cost: int
+
+
+_UNCOVERABLE = Cover(None, 1 << 62)
+_NOTHING = Cover(frozenset(), 0)
+
+
+def cover(query, stats: CollectionStats) -> Cover:
+    """The cheapest `Cover` of `query`: a term itself; for an `Or` (a word's
+    stem, variants and fields) all its children; for an `And` or a phrase,
+    which need every part, the cheapest part alone."""
+    if query is None or isinstance(query, _NULL):
+        return _NOTHING
     if isinstance(query, Term):
-        if not query.text.startswith(EXACT_MARK):  # its stem is a term too
-            yield query
-        return
+        if query.text.startswith(EXACT_MARK):
+            return _NOTHING  # an exact form stands beside its stem, held where it is
+        if query.fieldname not in TERM_FIELDS:
+            return _UNCOVERABLE
+        frequency = stats.frequency(query.fieldname, query.text)
+        # A term no passage holds finds nothing: it costs nothing and is left out.
+        return Cover(frozenset([(query.fieldname, query.text)] if frequency else ()), frequency)
     words = getattr(query, "words", None)
     if words is not None:  # a phrase
-        for word in words:
-            if not word.startswith(EXACT_MARK):
-                yield Term(query.fieldname, word)
-        return
-    for child in getattr(query, "subqueries", ()) or ():
-        yield from _terms(child)
-    for side in ("a", "b", "child"):
-        if hasattr(query, side):
-            yield from _terms(getattr(query, side))
+        parts = [cover(Term(query.fieldname, word), stats) for word in words]
+        return min(parts, key=_cost, default=_NOTHING)
+    if isinstance(query, And):
+        return min((cover(child, stats) for child in query.subqueries), key=_cost, default=_NOTHING)
+    if isinstance(query, AndMaybe):
+        return cover(query.a, stats)
+    if isinstance(query, Or | DisjunctionMax):
+        parts = [cover(child, stats) for child in query.subqueries]
+        if any(part.terms is None for part in parts):
+            return _UNCOVERABLE
+        return Cover(frozenset().union(*(p.terms for p in parts)), sum(p.cost for p in parts))
+    return _UNCOVERABLE  # a prefix on a column: only a filter can say
 
 
-def searches(params: dict, chosen: dict[str, list[str]], holding: int) -> list[dict]:
-    """The union search, a page of 250 at a time; Typesense's own search
-    when the query has no term to take the union of (filters alone)."""
+def _cost(part: Cover) -> int:
+    return part.cost
+
+
+def units(query, stats: CollectionStats) -> list:
+    """The alternatives every match holds one of: the children of the ranked
+    query's `Or` (each word group, each bonus), past the `And` of its filters
+    (whose cheapest coverable part is the words)."""
+    if isinstance(query, Or):
+        return list(query.subqueries)
+    if isinstance(query, And) and query.subqueries:
+        cheapest = min(query.subqueries, key=lambda child: cover(child, stats).cost)
+        if cover(cheapest, stats).terms is not None:  # not filters alone
+            return units(cheapest, stats)
+    return [query]
+
+
+def searches(params: dict, selection: Selection) -> list[dict]:
+    """The union search, a page of 250 at a time, and, when no alternative of
+    the query fits the window whole, Typesense's own search (`params`: every
+    content word, words dropped and typos allowed until the window is full),
+    which finds the passages holding the most words of the query, nearest
+    together: the known item whose words are each too common, the misspelt
+    word whose variants are."""
+    chosen, holding = selection.terms, selection.holding
     holders = " || ".join(
         f"{TERM_FIELDS[field]}:[" + ",".join(map(filter_value, terms)) + "]"
         for field, terms in chosen.items()
     )
+    own = [] if selection.whole else [params]
     if not holders:
-        return [params]
+        return own
     wanted = f"({params['filter_by']}) && ({holders})" if "filter_by" in params else holders
     base = {
         "q": "*",
@@ -104,15 +213,14 @@ def searches(params: dict, chosen: dict[str, list[str]], holding: int) -> list[d
         "max_facet_values": params["max_facet_values"],
         "include_fields": params["include_fields"],
     }
-    union = [{**base, "page": page} for page in range(1, max(1, -(-holding // MAX_PER_PAGE)) + 1)]
-    return union
+    pages = range(1, min(MAX_UNION_PAGES, max(1, -(-holding // MAX_PER_PAGE))) + 1)
+    return [{**base, "page": page} for page in pages] + own
 
 
-def merged(answers: list[dict], union_complete: bool | None) -> Candidates:
+def merged(answers: list[dict], union_complete: bool) -> Candidates:
     """The window from the answers of `searches`, each passage once.
 
-    :param union_complete: whether the union search took every term of the
-        query; None when there was no union (Typesense's own search alone).
+    :param union_complete: whether the union search covered every match.
     """
     seen: set[str] = set()
     hits = []
@@ -123,8 +231,10 @@ def merged(answers: list[dict], union_complete: bool | None) -> Candidates:
                 seen.add(document["id"])
                 hits.append(document)
     counted = max(answers, key=lambda a: a.get("found", 0))
-    complete = union_complete
-    if complete is None:
-        own = answers[0]
-        complete = own.get("found", 0) <= len(own.get("hits", []))
+    own = answers[-1]
+    # Typesense's own search alone (no term fit the window, or filters alone):
+    # complete when it returned all it found.
+    complete = union_complete or (
+        len(answers) == 1 and own.get("found", 0) <= len(own.get("hits", []))
+    )
     return Candidates(hits, complete, counted.get("found", 0), counted)

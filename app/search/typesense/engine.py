@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass
 
 from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
-from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError, QueryError
+from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
+from app.search.facets import TAGS_FIELD
 from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
@@ -54,6 +55,7 @@ class Collection:
 
     catalog: Catalog
     stats: CollectionStats | None  # None: pushed before statistics were stored
+    tagged: bool = True  # False: pushed before tags were
 
 
 class TypesenseEngine:
@@ -125,13 +127,14 @@ class TypesenseEngine:
             stats = CollectionStats.from_parts(
                 meta["statistics"][0], meta.get("frequencies", []), len(documents)
             )
+        fields = {field["name"] for field in self.client.get(f"/collections/{name}")["fields"]}
         return Snapshot(
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
             vocabulary=Vocabulary(forms),
             sources=list(catalog.sources),
-            state=Collection(catalog, stats),
+            state=Collection(catalog, stats, TAGS_FIELD in fields),
         )
 
     def _error(self, error: Exception):
@@ -162,8 +165,6 @@ class TypesenseEngine:
         pushed without statistics is ranked by Typesense alone."""
         collection: Collection = snapshot.state
         stats = collection.stats
-        if query.request.tags:  # not pushed to the collection (indexer/typesense/schema.py)
-            raise QueryError("the tags filter needs the Whoosh engine", "unsupported_filter")
         if stats is None:
             return self._rank_by_typesense(snapshot, query)
         request = query.request
@@ -174,15 +175,16 @@ class TypesenseEngine:
             request,
             window=self.window,
             frequency=lambda term: stats.frequency("text", term),
+            tagged=collection.tagged,
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
         start, end = request.start, request.end
         budget = self.window
         while True:  # a page past the window widens it (see `WIDEST`)
-            chosen, holding, union_complete = selective_terms(query.compiled.ranked, stats, budget)
-            answers = self._multi_search(searches(wanted.params, chosen, holding))
-            candidates = merged(answers, union_complete if chosen else None)
+            selection = selective_terms(query.compiled.ranked, stats, budget)
+            answers = self._multi_search(searches(wanted.params, selection))
+            candidates = merged(answers, selection.complete)
             window = Window(candidates.hits, stats)
             ranking = rescore(window, query.compiled, request.group)
             if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
@@ -198,7 +200,7 @@ class TypesenseEngine:
         ]
         if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
-            facets = window_facets(window, ranking.matched, request.facet_limit)
+            facets = window_facets(window, ranking.matched, request.facet_limit, request.group)
             return Page(total, found, facets, answered_by)
         # More matches than the window: the total and facets are Typesense's.
         total = candidates.found
@@ -244,8 +246,13 @@ class TypesenseEngine:
         stored). With `group="document"` Typesense ranks each document by its
         best passage."""
         request = query.request
+        collection: Collection = snapshot.state
         wanted = search_params(
-            query.clauses, snapshot.state.catalog, query.compiler.synonyms, request
+            query.clauses,
+            collection.catalog,
+            query.compiler.synonyms,
+            request,
+            tagged=collection.tagged,
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
@@ -286,8 +293,8 @@ def _marks(found: dict, marks: Marks) -> Marks:
 
 def _facets(answer: dict, limit: int) -> dict[str, list[FacetValue]]:
     by_field = {f["field_name"]: f.get("counts", []) for f in answer.get("facet_counts", [])}
-    facets = no_facets()  # no tags: the collection has none
-    for name, column in FACET_COLUMNS.items():
+    facets = no_facets()
+    for name, column in [*FACET_COLUMNS.items(), (TAGS_FIELD, TAGS_FIELD)]:
         values = [FacetValue(str(c["value"]), c["count"]) for c in by_field.get(column, [])]
         values.sort(key=lambda v: (-v.count, v.value))
         facets[name] = values[:limit]

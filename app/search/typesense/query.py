@@ -17,7 +17,8 @@
     synonyms            Typesense's own multi-way synonyms, pushed by `kavosh
                         index`; a run of words that is a synonym member is
                         sent whole, function words included
-    facets, pages       facet_by=source,section_path; page, per_page
+    facets, pages       facet_by=source,section_path,tags; page, per_page
+    tags                filter_by=tags:=[…] (front matter tags, as written)
     ties                sort_by=_text_match:desc,position:asc (document order)
 
 What Typesense cannot express is listed in README "Scaling out".
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from app.search.compiler import MAX_CLAUSES
 from app.search.engine import FACET_COLUMNS
 from app.search.errors import QueryError
+from app.search.facets import TAGS_FIELD
 from app.search.querylang import Clause, same_source
 from app.search.request import SearchRequest
 from app.search.stopwords import STOPWORDS
@@ -56,6 +58,7 @@ SCORING_FIELDS = (
     "document",
     "position",
     *FACET_COLUMNS.values(),
+    TAGS_FIELD,
     STREAM_FIELD,
     *(column for name, column in TERM_FIELDS.items() if name != "text"),
 )
@@ -87,6 +90,7 @@ def search_params(
     request: SearchRequest,
     window: int | None = None,
     frequency: Callable[[str], int] | None = None,
+    tagged: bool = True,
 ) -> TypesenseQuery:
     """The Typesense parameters for a parsed query and the request's filters and page.
 
@@ -94,6 +98,8 @@ def search_params(
         re-score (see `window_params`).
     :param frequency: how many passages hold a term; with a window, the rarest
         words go first, so the words Typesense drops first are the commonest.
+    :param tagged: the collection has a `tags` field (pushed since tags were):
+        without one no passage has a tag.
     """
     clauses = clauses[:MAX_CLAUSES]
     wanted = [(c.field, [c.text.strip()], c.occur == "must_not") for c in clauses if c.field]
@@ -108,6 +114,10 @@ def search_params(
             filters.append(column + operator + "[" + ",".join(map(filter_value, matched)) + "]")
         elif not negated:
             nothing = True  # like Whoosh's filter on no value: nothing passes
+    if request.tags and tagged:  # a passage of a document with any of the tags
+        filters.append(TAGS_FIELD + ":=[" + ",".join(map(filter_value, request.tags)) + "]")
+    elif request.tags:
+        nothing = True
     terms, excluded, prefix, typos = _terms(clauses, synonyms)
     for term in [t.text for t in terms if t.occur == "must" and not t.text.startswith('"')]:
         filters.append(
@@ -132,7 +142,7 @@ def search_params(
         # the passage that says it: ours has no such rule.
         "prioritize_exact_match": "false",
         "prefix": "true" if prefix else "false",
-        "facet_by": ",".join(FACET_COLUMNS.values()),
+        "facet_by": ",".join([*FACET_COLUMNS.values(), *[TAGS_FIELD] * tagged]),
         "max_facet_values": request.facet_limit,
         "sort_by": "_text_match:desc,position:asc",
         "highlight_fields": TERM_FIELDS["text"],

@@ -20,6 +20,7 @@ import numpy as np
 
 from app.search.compiler import Compiled
 from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets, tier_levels
+from app.search.facets import TAGS_FIELD
 from app.search.results import FacetValue
 from app.search.typesense.window import Window, WindowEvaluator
 from indexer.analysis import compound_forms, stem
@@ -105,15 +106,28 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
     return scores
 
 
-def window_facets(window: Window, matched: np.ndarray, limit: int) -> dict[str, list[FacetValue]]:
-    """The facets of the matched passages of the window, most frequent first
-    (no tags: the collection holds none)."""
+def window_facets(
+    window: Window, matched: np.ndarray, limit: int, group: str | None = None
+) -> dict[str, list[FacetValue]]:
+    """The facets of the matched passages of the window, most frequent first;
+    grouped by document, documents are counted (once per value their matched
+    passages have), as the Whoosh engine counts them."""
     facets = no_facets()
     chosen = np.flatnonzero(matched).tolist()
-    for name, column in FACET_COLUMNS.items():
-        counted = Counter(window.hits[i].get(column) for i in chosen)
-        counted.pop(None, None)
-        counted.pop("", None)
+    for name, column in [*FACET_COLUMNS.items(), (TAGS_FIELD, TAGS_FIELD)]:
+        pairs = [
+            (window.hits[i]["document"] if group == "document" else i, value)
+            for i in chosen
+            for value in _values(window.hits[i].get(column))
+        ]
+        counted = Counter(value for _, value in set(pairs))
         values = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]
         facets[name] = [FacetValue(str(value), count) for value, count in values]
     return facets
+
+
+def _values(stored) -> list:
+    """A facet column's values in one passage: none, one, or a list (tags)."""
+    if stored is None or stored == "":
+        return []
+    return [v for v in stored if v] if isinstance(stored, list) else [stored]

@@ -78,13 +78,14 @@ class Window:
         self.counts: dict[str, list[Counter]] = {
             "text": [Counter(stream_terms(h.get(STREAM_FIELD, ""))) for h in hits]
         }
+        self.lengths = {
+            "text": np.array([quantized(c.total()) for c in self.counts["text"]], dtype=np.float64)
+        }
         for name, column in TERM_FIELDS.items():
             if name != "text":
-                self.counts[name] = [Counter(h.get(column, "").split()) for h in hits]
-        self.lengths = {
-            name: np.array([quantized(c.total()) for c in counts])
-            for name, counts in self.counts.items()
-        }
+                self.counts[name], self.lengths[name] = _short_field(
+                    [h.get(column, "") for h in hits]
+                )
         self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def tf(self, field: str, term: str) -> np.ndarray:
@@ -114,6 +115,20 @@ class Window:
         """Where `term` stands in passage `index`'s text."""
         groups = self.hits[index].get(STREAM_FIELD, "").split(" ")
         return [p for p, group in enumerate(groups) if term in group.split(GROUP_SEPARATOR)]
+
+
+def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray]:
+    """Term counts and lengths of a title, heading or speaker field, counted
+    once per distinct value: a document's passages share its title, a
+    section's its heading (a window's fields hold a few dozen values)."""
+    counted: dict[str, tuple[Counter, int]] = {}
+    for value in values:
+        if value not in counted:
+            terms = Counter(value.split())
+            counted[value] = (terms, quantized(terms.total()))
+    return [counted[v][0] for v in values], np.array(
+        [counted[v][1] for v in values], dtype=np.float64
+    )
 
 
 class WindowEvaluator:
