@@ -67,7 +67,7 @@ class Facets:
             present, counts = _counts(codes[matched], owners, len(values))
             valued = present != 0  # code 0: no value
             present, counts = present[valued], counts[valued]
-            best = np.lexsort((alphabetical[present], -counts))[:limit]
+            best = _most_frequent(counts, alphabetical[present], len(values), limit)
             facets[name] = [
                 FacetValue(values[c], n)
                 for c, n in zip(present[best].tolist(), counts[best].tolist(), strict=True)
@@ -90,6 +90,19 @@ class Facets:
         ]
         counted.sort(key=lambda value: (-value.count, value.value))
         return counted[:limit]
+
+
+def _most_frequent(counts: np.ndarray, ranks: np.ndarray, size: int, limit: int) -> np.ndarray:
+    """Where the `limit` largest `counts` are, best first, ties by `ranks`
+    (each value's place in alphabetical order, below `size`): the values
+    past the first `limit` are never sorted."""
+    key = -counts.astype(np.int64) * size + ranks
+    if limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(key) > limit:
+        key_best = np.argpartition(key, limit - 1)[:limit]
+        return key_best[np.argsort(key[key_best])]
+    return np.argsort(key)
 
 
 def _counts(codes: np.ndarray, owners: np.ndarray | None, size: int):
