@@ -61,7 +61,7 @@ class Evaluator:
         self.postings = postings
         self.size = postings.doc_count
         self.budget = budget or Budget()
-        self._fields = postings.searcher.schema
+        self._fields = frozenset(postings.searcher.schema.names())
         self._memo: dict[int, Matches] = {}
         self._identities: dict[int, tuple[object, int]] = {}
         self._structures: dict[tuple, int] = {}
