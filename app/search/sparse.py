@@ -5,9 +5,9 @@ A query's clauses touch the postings of their words, not the whole index,
 so each result holds only the passages it matched (`Matches`), and every
 operation costs what its inputs hold: a sum is a stable sort and one
 `bincount` over the concatenated postings, an intersection is a
-`searchsorted` of the smaller side into the larger. Only a sum whose postings outnumber a fraction of the
-index (`DENSE_SHARE`) counts into an array the size of the index, where that
-is cheaper than sorting.
+`searchsorted` of the smaller side into the larger. Only a sum whose
+postings outnumber a fraction of the index (`DENSE_SHARE`) counts into an
+array the size of the index, where that is cheaper than sorting.
 
 Scores are added in the order the dense evaluation added them (each
 passage's terms left to right, starting from 0.0), so every sum is the same
