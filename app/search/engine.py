@@ -36,16 +36,28 @@ TIER_STEP = 1000.0
 
 def tier_levels(evaluator, compiled: Compiled, ranked, matched: np.ndarray) -> tuple:
     """Each passage's tier (0 for all words exactly, then all words allowing
-    typos, then the rest) and its score within it: a tier's own score for the
-    passages in a tier, the ranked score for the rest. Both engines order by
-    it; `evaluator` is theirs (anything with `evaluate(query) -> Matches`)."""
-    level = np.full(len(matched), len(compiled.tiers), dtype=np.int16)
-    scores = ranked.scores.copy()
-    for number in reversed(range(len(compiled.tiers))):
-        tier = evaluator.evaluate(compiled.tiers[number])
-        inside = tier.mask & matched
+    typos, then the rest) and its score within it, over masks as dense as
+    the Typesense window's: `evaluator` is anything with `evaluate(query)`
+    giving `mask` and `scores`; see `levels_within`."""
+
+    def within(query):
+        tier = evaluator.evaluate(query)
+        return tier.mask & matched, tier.scores
+
+    return levels_within(compiled.tiers, within, ranked.scores)
+
+
+def levels_within(tiers: list, within, scores: np.ndarray) -> tuple:
+    """The tier of each of some candidate passages and its score within it:
+    a tier's own score for the passages in a tier, `scores` (the ranked
+    score) for the rest. Both engines order by it; `within(tier)` says,
+    over the same candidates as `scores`, which are in it and their scores."""
+    level = np.full(len(scores), len(tiers), dtype=np.int16)
+    scores = scores.copy()
+    for number in reversed(range(len(tiers))):
+        inside, tier_scores = within(tiers[number])
         level[inside] = number
-        scores[inside] = tier.scores[inside]
+        scores[inside] = tier_scores[inside]
     return level, scores
 
 

@@ -7,13 +7,14 @@ adds the optional side where it matches, `DisjunctionMax` keeps the best, a
 `Phrase` matches its words in order within `slop` positions of each other and
 scores the sum of their scores, and a boost multiplies. What differs is the
 order of work: instead of stepping a tree of matchers one passage at a time,
-each node is computed for every passage at once with NumPy, from the scored
-posting arrays in `Postings`. A query type this module does not know is run
-through Whoosh's own matcher, so the result is the same, only slower.
+each node is computed for all its passages at once with NumPy, from the
+scored posting arrays in `Postings`. A query type this module does not know
+is run through Whoosh's own matcher, so the result is the same, only slower.
 
-Results are dense (`Matches`: a mask and a score for every passage), which
-costs a few microseconds per node on a corpus of tens of thousands of
-passages and keeps every operation a single array expression.
+Results are sparse (`sparse.Matches`: the matched passages and their
+scores), so a node costs what its postings hold, not what the index holds: a
+query on rare words answers as fast from a million passages as from a
+thousand.
 
 Cost is bounded per query. A clause is computed once however often the
 query repeats it (results are remembered by the clause's structure, not
@@ -25,8 +26,6 @@ budget is spent, whatever is not yet computed matches nothing, and
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh.query import (
@@ -43,16 +42,9 @@ from whoosh.query import (
 from app.search.budget import Budget
 from app.search.phrases import CHUNK, best_candidates, phrase_hits
 from app.search.postings import Postings
+from app.search.sparse import Matches, intersect, locate, nothing, summed, union
 
 _NULL = type(NullQuery)
-
-
-@dataclass
-class Matches:
-    """Which passages a query matches (`mask`) and their scores (0 elsewhere)."""
-
-    mask: np.ndarray
-    scores: np.ndarray
 
 
 class Evaluator:
@@ -69,6 +61,7 @@ class Evaluator:
         self.postings = postings
         self.size = postings.doc_count
         self.budget = budget or Budget()
+        self._fields = frozenset(postings.searcher.schema.names())
         self._memo: dict[int, Matches] = {}
         self._identities: dict[int, tuple[object, int]] = {}
         self._structures: dict[tuple, int] = {}
@@ -78,15 +71,6 @@ class Evaluator:
         """True when the budget cut something short: the answer is the best so far."""
         return self.budget.partial
 
-    def nothing(self) -> Matches:
-        return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size))
-
-    def everything(self) -> Matches:
-        mask = np.ones(self.size, dtype=bool)
-        if self.postings.live is not None:
-            mask &= self.postings.live
-        return Matches(mask, np.zeros(self.size))
-
     def evaluate(self, query) -> Matches:
         """The passages `query` matches and their scores (never to be changed
         in place: they are shared by every clause equal to `query`)."""
@@ -95,7 +79,7 @@ class Evaluator:
         if remembered is not None:
             return remembered
         if self.budget.exhausted():
-            return self.nothing()
+            return nothing()
         matches = self._compute(query)
         self._memo[key] = matches
         return matches
@@ -126,67 +110,69 @@ class Evaluator:
 
     def _compute(self, query) -> Matches:
         if query is None or isinstance(query, _NULL):
-            return self.nothing()
+            return nothing()
         if isinstance(query, (Term, Or, Prefix)):
-            matches = self.nothing()
-            self._accumulate(query, matches, 1.0)
-            return matches
+            parts: list = []
+            self._accumulate(query, parts, 1.0)
+            return summed(parts, self.size)
         if isinstance(query, And):
             return self._all(query.subqueries, query.boost)
         if isinstance(query, AndMaybe):
             required, optional = self.evaluate(query.a), self.evaluate(query.b)
-            scores = np.where(required.mask, required.scores + optional.scores, 0.0)
-            return Matches(required.mask.copy(), scores * query.boost)
+            _, extra = optional.at(required.ids)
+            return Matches(required.ids, (required.scores + extra) * query.boost)
         if isinstance(query, DisjunctionMax):
             return self._best(query)
         if isinstance(query, Phrase):
             return self._phrase(query)
         return self._by_whoosh(query)
 
-    def _accumulate(self, query, into: Matches, factor: float) -> None:
-        """Add a sum of terms into `into`, flattening nested `Or`s (a sum of
-        sums is one sum) so that most of a query is a run of array additions."""
+    def _accumulate(self, query, parts: list, factor: float) -> None:
+        """Gather the (ids, weighted scores) of a sum of terms into `parts`,
+        flattening nested `Or`s (a sum of sums is one sum), so that most of a
+        query is one `summed` over concatenated postings."""
         if isinstance(query, Term):
-            if query.fieldname not in self.postings.searcher.schema or self.budget.exhausted():
+            if query.fieldname not in self._fields or self.budget.exhausted():
                 return
             ids, scores = self.postings.scored(query.fieldname, query.text)
             self.budget.charge_postings(len(ids))
             if len(ids):
-                into.scores[ids] += scores * (factor * query.boost)
-                into.mask[ids] = True
+                parts.append((ids, scores * (factor * query.boost)))
         elif isinstance(query, Or):
             for child, count in self._distinct(query.subqueries):
-                self._accumulate(child, into, factor * query.boost * count)
+                self._accumulate(child, parts, factor * query.boost * count)
         elif isinstance(query, Prefix):
             for text in self.postings.expand_prefix(query.fieldname, query.text):
-                self._accumulate(Term(query.fieldname, text), into, factor * query.boost)
+                self._accumulate(Term(query.fieldname, text), parts, factor * query.boost)
         elif query is not None and not isinstance(query, _NULL):
             child = self.evaluate(query)
-            into.scores += child.scores * factor
-            into.mask |= child.mask
+            if len(child):
+                parts.append((child.ids, child.scores * factor))
 
     def _all(self, children, boost: float) -> Matches:
         if not children:
-            return self.nothing()
+            return nothing()
         parts = [self.evaluate(child) for child in children]
-        mask = parts[0].mask.copy()
-        for part in parts[1:]:
-            mask &= part.mask
-        scores = np.zeros(self.size)
+        ids = min(parts, key=len).ids
         for part in parts:
-            scores += part.scores
-        return Matches(mask, np.where(mask, scores * boost, 0.0))
+            if not len(ids):
+                return nothing()
+            ids = intersect(ids, part.ids)
+        scores = np.zeros(len(ids))
+        for part in parts:
+            scores += part.scores[locate(part.ids, ids)[1]]
+        return Matches(ids, scores * boost)
 
     def _best(self, query: DisjunctionMax) -> Matches:
         parts = [self.evaluate(child) for child in query.subqueries]
         if not parts:
-            return self.nothing()
-        mask = np.logical_or.reduce([p.mask for p in parts])
-        stacked = np.vstack([p.scores for p in parts])
+            return nothing()
+        ids = union([part.ids for part in parts])
+        stacked = np.vstack([part.at(ids)[1] for part in parts])
         best = stacked.max(axis=0)
         if query.tiebreak:
             best = best + query.tiebreak * (stacked.sum(axis=0) - best)
-        return Matches(mask, best * query.boost)
+        return Matches(ids, best * query.boost)
 
     def _phrase(self, query: Phrase) -> Matches:
         """Whoosh's phrase: each word 1 to `slop` positions after the previous
@@ -194,41 +180,38 @@ class Evaluator:
         field, words = query.fieldname, list(query.words)
         if (
             not words
-            or field not in self.postings.searcher.schema
+            or field not in self._fields
             or not all(self.postings.has(field, w) for w in words)
         ):
-            return self.nothing()
+            return nothing()
         postings = [self.postings.scored(field, w) for w in words]
-        candidates = postings[0][0]
-        for ids, _ in postings[1:]:
-            candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        candidates = min((ids for ids, _ in postings), key=len)
+        for ids, _ in postings:
+            candidates = intersect(candidates, ids)
         if not len(candidates):
-            return self.nothing()
+            return nothing()
         candidates = best_candidates(words, candidates, postings, self.budget)
         hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
-        matches = self.nothing()
         if not len(hits):
-            return matches
-        for ids, scores in postings:
-            matches.scores[hits] += scores[np.searchsorted(ids, hits)]
-        matches.scores[hits] *= query.boost
-        matches.mask[hits] = True
-        return matches
+            return nothing()
+        scores = np.zeros(len(hits))
+        for ids, word_scores in postings:
+            scores += word_scores[np.searchsorted(ids, hits)]
+        return Matches(hits, scores * query.boost)
 
     def _by_whoosh(self, query) -> Matches:
         """Any other query type, through Whoosh's own matcher."""
-        matches = self.nothing()
+        found: dict[int, float] = {}
         matcher = query.matcher(self.postings.searcher)
-        read = 0
         while matcher.is_active():
-            read += 1
-            if read % CHUNK == 0 and self.budget.exhausted():
+            if len(found) % CHUNK == CHUNK - 1 and self.budget.exhausted():
                 break
-            docnum = matcher.id()
-            matches.mask[docnum] = True
-            matches.scores[docnum] = matcher.score()
+            found[matcher.id()] = matcher.score()
             matcher.next()
-        return matches
+        ids = np.fromiter(found, dtype=np.int64, count=len(found))
+        order = np.argsort(ids, kind="stable")
+        scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+        return Matches(ids[order], scores[order])
 
 
 def _structure(query, identity) -> tuple:

@@ -2,10 +2,13 @@
 passages, and the filter on tags.
 
 Each facet column is read from the index once per generation and turned into
-an array of value codes, so counting the values of every matched passage is
-one `bincount`, however many passages match. Tags are not a column (a passage
-may have several, and a sortable KEYWORD field leaked file descriptors): each
-tag's postings are read once, and a tag's count is how many of them matched.
+an array of value codes, so counting the values of the matched passages is
+one `bincount` (or, for a few matched passages among many values, one
+`unique`): its cost follows the passages matched, not the index. Tags are
+not a column (a passage may have several, and a sortable KEYWORD field
+leaked file descriptors): every tag's postings are read once, and kept as
+(passage, tag) pairs sorted by passage, so the tags of the matched passages
+are a `searchsorted` away.
 
 A facet counts what `total` counts: passages, or with results grouped by
 document, documents (a document counted once per value its matched passages
@@ -39,41 +42,80 @@ class Facets:
                 len(values)
             )
             self._columns[name] = (np.asarray(per_passage, dtype=np.int64), values, alphabetical)
-        self._tags: list[tuple[str, np.ndarray]] = []
+        passages, tags = [], []
+        self._tag_names: list[str] = []
         if TAGS_FIELD in reader.schema:
-            for tag in reader.lexicon(TAGS_FIELD):
-                docnums = reader.postings(TAGS_FIELD, tag).all_ids()
-                self._tags.append((_text(tag), np.fromiter(docnums, dtype=np.int64)))
+            for number, tag in enumerate(reader.lexicon(TAGS_FIELD)):
+                docnums = np.fromiter(reader.postings(TAGS_FIELD, tag).all_ids(), dtype=np.int64)
+                self._tag_names.append(_text(tag))
+                passages.append(docnums)
+                tags.append(np.full(len(docnums), number, dtype=np.int64))
+        order = np.argsort(np.concatenate(passages), kind="stable") if passages else []
+        # Each (passage, tag) pair, sorted by passage: the tags of a passage are a run.
+        self._tag_passages = np.concatenate(passages)[order] if passages else np.zeros(0, int)
+        self._tag_codes = np.concatenate(tags)[order] if passages else np.zeros(0, int)
 
     def counts(
         self, matched: np.ndarray, limit: int, document_of: np.ndarray | None = None
     ) -> dict[str, list[FacetValue]]:
-        """The `limit` most frequent values of each facet among `matched` (a
-        mask over passages); ties by value, empty values left out. With
-        `document_of` (each passage's document), documents are counted."""
+        """The `limit` most frequent values of each facet among `matched`
+        (ascending passage numbers); ties by value, empty values left out.
+        With `document_of` (each passage's document), documents are counted."""
         facets = {}
+        owners = None if document_of is None else document_of[matched]
         for name, (codes, values, alphabetical) in self._columns.items():
-            if document_of is None:
-                counts = np.bincount(codes[matched], minlength=len(values))
-            else:
-                pairs = np.unique(document_of[matched] * len(values) + codes[matched])
-                counts = np.bincount(pairs % len(values), minlength=len(values))
-            counts[0] = 0
-            present = np.flatnonzero(counts)
-            best = present[np.lexsort((alphabetical[present], -counts[present]))][:limit]
-            facets[name] = [FacetValue(values[c], int(counts[c])) for c in best.tolist()]
+            present, counts = _counts(codes[matched], owners, len(values))
+            valued = present != 0  # code 0: no value
+            present, counts = present[valued], counts[valued]
+            best = _most_frequent(counts, alphabetical[present], len(values), limit)
+            facets[name] = [
+                FacetValue(values[c], n)
+                for c, n in zip(present[best].tolist(), counts[best].tolist(), strict=True)
+            ]
         facets[TAGS_FIELD] = self._tag_counts(matched, limit, document_of)
         return facets
 
     def _tag_counts(self, matched: np.ndarray, limit: int, document_of) -> list[FacetValue]:
-        counted = []
-        for tag, docnums in self._tags:
-            inside = docnums[matched[docnums]]
-            count = len(inside) if document_of is None else len(np.unique(document_of[inside]))
-            if count:
-                counted.append(FacetValue(tag, count))
+        if not len(self._tag_codes) or not len(matched):
+            return []
+        starts = np.searchsorted(self._tag_passages, matched)
+        ends = np.searchsorted(self._tag_passages, matched, side="right")
+        lengths = ends - starts
+        pairs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        owners = None if document_of is None else document_of[self._tag_passages[pairs]]
+        present, counts = _counts(self._tag_codes[pairs], owners, len(self._tag_names))
+        counted = [
+            FacetValue(self._tag_names[code], count)
+            for code, count in zip(present.tolist(), counts.tolist(), strict=True)
+        ]
         counted.sort(key=lambda value: (-value.count, value.value))
         return counted[:limit]
+
+
+def _most_frequent(counts: np.ndarray, ranks: np.ndarray, size: int, limit: int) -> np.ndarray:
+    """Where the `limit` largest `counts` are, best first, ties by `ranks`
+    (each value's place in alphabetical order, below `size`): the values
+    past the first `limit` are never sorted."""
+    key = -counts.astype(np.int64) * size + ranks
+    if limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(key) > limit:
+        key_best = np.argpartition(key, limit - 1)[:limit]
+        return key_best[np.argsort(key[key_best])]
+    return np.argsort(key)
+
+
+def _counts(codes: np.ndarray, owners: np.ndarray | None, size: int):
+    """(each code present, how many passages have it) among the counted
+    passages' `codes` (of `size` possible), ascending by code; with
+    `owners`, how many distinct owners (documents) have it."""
+    if owners is not None:
+        codes = np.unique(owners * size + codes) % size
+    if len(codes) * 8 >= size:
+        counts = np.bincount(codes, minlength=size)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    return np.unique(codes, return_counts=True)
 
 
 def tag_filter(tags: tuple[str, ...]):

@@ -6,19 +6,20 @@ turns out damaged (see `whoosh_engine`'s docstring for the whole story).
 generation damaged when a `stat`, a checksum or a failed read says so, and
 falls back to the newest older generation that verifies. The engine's other
 half opens a folder (`_open_folder`) and makes a snapshot the one served
-(`_serve`); both are used here, with its `store`, `_lock`, `_open` and
-`_damaged`.
+(`_serve`); both are used here, with its `store`, `_lock`, `_open`,
+`_damaged` and `_pointer`.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.search.engine import Snapshot
 from app.search.errors import IndexCorruptError, NoIndexError
 from app.search.file_watch import FileWatch
-from indexer.generations import checksum_problem
+from indexer.generations import CURRENT, checksum_problem
 
 
 @dataclass
@@ -35,7 +36,7 @@ class GenerationChoice:
 
     def snapshot(self) -> Snapshot:
         with self._lock:  # read under the lock: a name read before waiting may be pruned
-            name = self.store.current_name()
+            name = self._current_name()
             if name is None:
                 raise NoIndexError(self.store.root)
             repaired = self._forget_repaired()
@@ -53,6 +54,19 @@ class GenerationChoice:
                     except IndexCorruptError as error:
                         self._mark_damaged(name, error.message)
             return self._fall_back(name)
+
+    def _current_name(self) -> str | None:
+        """The live generation's name, read again only when the pointer file's
+        `stat` changed (a build replaces it, so its inode changes): one `stat`
+        per request instead of opening and reading it."""
+        try:
+            found = os.stat(os.path.join(self.store.root, CURRENT))
+            seen = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+        except OSError:
+            seen = None
+        if seen is None or self._pointer is None or self._pointer[0] != seen:
+            self._pointer = (seen, self.store.current_name())
+        return self._pointer[1]
 
     def _read(self, snapshot: Snapshot, read):
         """`read(state)` of `snapshot`, or, when that fails because the

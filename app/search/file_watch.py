@@ -24,7 +24,7 @@ class FileWatch:
     def __init__(self, folder: Path, manifest: dict):
         self.folder = Path(folder)
         self.names = sorted(manifest.get("files", {}))
-        # Joined once: `Path / name` per file per request cost as much as the stats.
+        # Joined once: a `Path` join per file and request cost more than the stats.
         self._paths = [os.path.join(self.folder, name) for name in self.names]
         self._seen = self._signature()
 
@@ -38,12 +38,12 @@ class FileWatch:
         self._seen = self._signature()
 
     def _signature(self) -> Signature:
-        stats = []
-        for path in self._paths:
-            try:
-                found = os.stat(path)
-            except OSError:
-                stats.append(None)
-                continue
-            stats.append((found.st_size, found.st_ino, found.st_mtime_ns, found.st_ctime_ns))
-        return tuple(stats)
+        return tuple(map(_stat, self._paths))
+
+
+def _stat(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_size, found.st_ino, found.st_mtime_ns, found.st_ctime_ns)

@@ -12,10 +12,11 @@ import numpy as np
 from whoosh.query import And, Or
 
 from app.search.budget import Budget
-from app.search.engine import TIER_STEP, Found, Page, Query, tier_levels
+from app.search.engine import TIER_STEP, Found, Page, Query, levels_within
 from app.search.evaluator import Evaluator
 from app.search.facets import tag_filter
 from app.search.querylang import Clause
+from app.search.sparse import intersect, without
 
 if TYPE_CHECKING:
     from app.search.whoosh_engine import Generation
@@ -26,15 +27,13 @@ def rank(generation: Generation, query: Query) -> Page:
     request, compiled = query.request, query.compiled
     evaluator = Evaluator(generation.postings, Budget(deadline=query.deadline))
     ranked = evaluator.evaluate(compiled.ranked)
-    matched = ranked.mask & _allowed(evaluator, query)
-    level, scores = tier_levels(evaluator, compiled, ranked, matched)
+    matched = _allowed(evaluator, query, ranked.ids)
+    level, scores = levels_within(
+        compiled.tiers, lambda tier: evaluator.evaluate(tier).at(matched), ranked.at(matched)[1]
+    )
+    passages = matched
     if request.group == "document":
-        passages, level, scores = generation.document_scorer.best_passages(
-            level, scores, matched, compiled.words
-        )
-    else:
-        passages = np.flatnonzero(matched)
-        level, scores = level[passages], scores[passages]
+        passages, level, scores = _best_passages(generation, matched, level, scores, compiled)
     window = _top(passages, level, scores, request.end, len(compiled.tiers))[request.start :]
     stored = generation.searcher.stored_fields
     by_document = generation.document_scorer.document_of if request.group else None
@@ -46,15 +45,30 @@ def rank(generation: Generation, query: Query) -> Page:
     )
 
 
-def _allowed(evaluator: Evaluator, query: Query) -> np.ndarray:
-    """The passages the API's filters and the query's exclusions leave."""
-    allowed = evaluator.everything().mask
+def _allowed(evaluator: Evaluator, query: Query, ids: np.ndarray) -> np.ndarray:
+    """The passages of `ids` (ascending) that are live and that the API's
+    filters and the query's exclusions leave."""
+    live = evaluator.postings.live
+    if live is not None:
+        ids = ids[live[ids]]
     restrict = _filters(query)
     if restrict is not None:
-        allowed &= evaluator.evaluate(restrict).mask
+        ids = intersect(ids, evaluator.evaluate(restrict).ids)
     if query.compiled.excluded is not None:
-        allowed &= ~evaluator.evaluate(query.compiled.excluded).mask
-    return allowed
+        ids = without(ids, evaluator.evaluate(query.compiled.excluded).ids)
+    return ids
+
+
+def _best_passages(generation: Generation, matched, level, scores, compiled):
+    """`DocumentScorer.best_passages`, which takes arrays over every passage."""
+    size = generation.postings.doc_count
+    mask = np.zeros(size, dtype=bool)
+    mask[matched] = True
+    every_level = np.full(size, len(compiled.tiers), dtype=level.dtype)
+    every_level[matched] = level
+    every_score = np.zeros(size)
+    every_score[matched] = scores
+    return generation.document_scorer.best_passages(every_level, every_score, mask, compiled.words)
 
 
 def _filters(query: Query):

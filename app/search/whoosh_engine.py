@@ -2,7 +2,7 @@
 ranked by our NumPy evaluator (`ranking`).
 
 It keeps one Whoosh searcher open on the live generation and checks the
-generation pointer on every call (one small file read), so a `kavosh index`
+generation pointer on every call (a `stat`, and a read when it changed), so a `kavosh index`
 run takes effect at the next request without a restart; the old searcher is
 closed when the new one is in place. A serving process warms each
 generation's caches in a thread as it opens.
@@ -84,6 +84,7 @@ class WhooshEngine(GenerationChoice):
         self._open: Snapshot | None = None
         self._damaged: dict[str, Damaged] = {}  # generation name -> why not served
         self.degraded: str | None = None  # why an older generation is being served
+        self._pointer: tuple | None = None  # CURRENT's stat and the name it held
 
     @property
     def location(self) -> str:
