@@ -41,6 +41,7 @@ from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
+from indexer.typo_index import DeletionIndex
 
 ALIAS_TTL = 1.0
 WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
@@ -132,7 +133,7 @@ class TypesenseEngine:
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
-            vocabulary=Vocabulary(forms),
+            vocabulary=Vocabulary(forms, deletions=DeletionIndex.of(forms)),
             sources=list(catalog.sources),
             state=Collection(catalog, stats, TAGS_FIELD in fields),
         )
