@@ -29,6 +29,8 @@ from operator import itemgetter
 from whoosh.codec.whoosh3 import W3PerDocReader, _lenfield
 from whoosh.writing import SegmentWriter
 
+from indexer.field_postings import FieldPostings
+
 # The default budget of the posting pool (see `_TermPool.cost`).
 POOL_MB = 256
 MB = 1024 * 1024
@@ -52,6 +54,8 @@ class Analyser:
     def __init__(self, schema):
         self.schema = schema
         self._last: dict[str, tuple[object, list | None, int]] = {}
+        # The text fields' chain without Whoosh's tokens (see `field_postings`).
+        self._direct = {name: FieldPostings.for_field(field) for name, field in schema.items()}
 
     def __call__(self, fields: dict) -> list[tuple[str, list | None, int]]:
         analysed = []
@@ -72,6 +76,10 @@ class Analyser:
         field = self.schema[fieldname]
         if not field.indexed:
             return None, 0
+        direct = self._direct[fieldname]
+        if direct is not None and isinstance(value, str):
+            postings, length = direct(value)
+            return postings, (length if field.scorable else 0)
         postings, length, scorable = [], 0, field.scorable
         for term, frequency, weight, encoded in field.index(value):
             if scorable:
