@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,9 @@ def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None
     lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
     average = (reader.field_length(field) / (doc_count or 1)) or 1
     b = field_b(field)
-    terms, starts, ids, counts, scores = [], [0], [], [], []
+    terms, starts, ids, counts, weights = [], [0], [], [], []
     offsets, positions, placed = [0], [], 0
+    decode = _PositionsDecoder()
     for term in reader.lexicon(field):
         text = term.decode("utf-8") if isinstance(term, bytes) else term
         if "\n" in text:  # cannot be one line of the terms file: left to Whoosh
@@ -77,24 +79,26 @@ def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None
         starts.append(starts[-1] + len(term_ids))
         ids.append(term_ids)
         counts.append(term_counts)
-        frequency = reader.doc_frequency(field, text)
-        tf = term_counts.astype(np.float64)
-        weight = idf(doc_count, frequency)
-        scores.append(bm25f(tf, lengths[term_ids], average, weight, b))
+        # A fresh generation has no deletions: the postings are the frequency.
+        weights.append(idf(doc_count, len(term_ids)))
         for value in values:
-            found = _positions(value)
+            found = decode(value)
             positions.append(found)
             placed += len(found)
             offsets.append(placed)
+    all_ids, all_counts = _joined(ids, np.int32), _joined(counts, np.float32)
+    # Scored in one pass over the field, element by element as per term.
+    per_posting = np.repeat(np.asarray(weights, dtype=np.float64), np.diff(starts))
+    scores = bm25f(all_counts.astype(np.float64), lengths[all_ids], average, per_posting, b)
     prefix = folder / f"scored-{field}"
     (folder / f"scored-{field}-terms.txt").write_text("\n".join(terms), "utf-8")
     np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
-    np.save(f"{prefix}-ids.npy", _joined(ids, np.int32))
-    np.save(f"{prefix}-counts.npy", _joined(counts, np.float32))
-    np.save(f"{prefix}-scores.npy", _joined(scores, np.float64))
+    np.save(f"{prefix}-ids.npy", all_ids)
+    np.save(f"{prefix}-counts.npy", all_counts)
+    np.save(f"{prefix}-scores.npy", scores.astype(np.float64))
     if with_positions:
         np.save(f"{prefix}-offsets.npy", np.asarray(offsets, dtype=np.int64))
-        flat = np.fromiter((p for found in positions for p in found), np.int32, placed)
+        flat = np.fromiter(chain.from_iterable(positions), np.int32, placed)
         np.save(f"{prefix}-positions.npy", flat)
 
 
@@ -144,14 +148,31 @@ def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.array(weights, dtype=np.float64)
 
 
-def _positions(value: bytes) -> list[int]:
-    """A posting's positions (Whoosh's `Positions.decode_positions`)."""
+class _PositionsDecoder:
+    """A posting's positions (Whoosh's `Positions.decode_positions`), each
+    distinct value decoded once: most postings share a few short values."""
+
+    KEPT = 200_000
+
+    def __init__(self):
+        self._decoded: dict[bytes, tuple[int, ...]] = {}
+
+    def __call__(self, value: bytes) -> tuple[int, ...]:
+        found = self._decoded.get(value)
+        if found is None:
+            if len(self._decoded) >= self.KEPT:
+                self._decoded.clear()
+            found = self._decoded[value] = _positions(value)
+        return found
+
+
+def _positions(value: bytes) -> tuple[int, ...]:
     codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
     found, position = [], 0
     for code in codes:
         position += code
         found.append(position)
-    return found
+    return tuple(found)
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
