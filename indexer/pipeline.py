@@ -8,10 +8,13 @@ child that walks the corpus (`passages.read_source_folder`,
 down a pipe, while the parent writes them. A pipe's `send` blocks while the
 parent is behind, so the child never runs far ahead and memory stays bounded.
 
-Walking costs more than writing, so the two share the analysis: when the
-parent has at most one batch left to write (it is about to wait), the child
-sends the next batch unanalysed and the parent analyses it itself; when the
-parent is behind, the child analyses. Either way the index is the same.
+The two share the analysis, whichever is free: when the parent has written
+every batch sent so far (it is waiting), the child sends the next batch
+unanalysed and the parent analyses it itself; while the parent is still
+writing, the child analyses. (A batch is larger than the pipe's buffer, so
+a `send` returns only once the parent is reading it: the parent is at most
+one batch behind, and "behind by more than one" never happens.) Either way
+the index is the same.
 
 The child reports back what the walk counted (the `BuildReport`, each
 document with its passage count, the vocabulary) when it is done, and any
@@ -137,7 +140,8 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
         for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
             batch.append(passage_fields(document, passage, position))
             if len(batch) >= BATCH:
-                sender.send(("passages", _analysed(batch, analyse, sent - written.value > 1)))
+                parent_busy = written.value < sent
+                sender.send(("passages", _analysed(batch, analyse, parent_busy)))
                 batch, sent = [], sent + 1
         if batch:
             sender.send(("passages", _analysed(batch, analyse, True)))
