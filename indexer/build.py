@@ -36,7 +36,6 @@ from indexer.passages import (
 )
 from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
-from indexer.scored_postings import write_scored_postings
 from indexer.sources import DEFAULT_BUDGET
 
 __all__ = ["BuildReport", "build_index"]
@@ -84,7 +83,6 @@ def build_index(
                 report.removed_leftovers = removed
                 refuse_skipped(report, strict, "the previous index")
                 refuse_empty(report, source_dir)
-                write_scored_postings(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 report.seconds = time.monotonic() - started
@@ -111,7 +109,8 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
     """Write the passages a child process analyses (see `pipeline`); return
     what it counted and how many sorted runs the postings took on disk."""
     index = whoosh_index.create_in(folder, build_schema())
-    writer = BulkWriter(index, limitmb=pool_mb)
+    # The scored arrays are written with the segment (see `bulk`).
+    writer = BulkWriter(index, limitmb=pool_mb, scored_folder=folder)
     try:
         with AnalysedPassages(source_dir, reading, progress) as passages:
             for fields, analysed in passages:

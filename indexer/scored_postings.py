@@ -51,7 +51,8 @@ def parameters() -> dict:
 
 
 def write_scored_postings(folder: Path) -> None:
-    """Write the arrays above for the Whoosh index in `folder`."""
+    """Write the arrays above for the Whoosh index in `folder`, reading its
+    postings back (a build gets them from its writer: `bulk.BulkWriter`)."""
     index = whoosh_index.open_dir(str(folder))
     with index.reader() as reader:
         if reader.has_deletions():  # a fresh generation has none; never store dead postings
@@ -59,47 +60,77 @@ def write_scored_postings(folder: Path) -> None:
         for field in TEXT_FIELDS:
             if field in index.schema:
                 _write_field(folder, reader, field, with_positions=field == POSITIONS_FIELD)
+    write_meta(folder)
+
+
+def write_meta(folder: Path) -> None:
+    """Record the parameters the arrays were scored with (written last)."""
     (folder / META).write_text(json.dumps(parameters()), "utf-8")
 
 
 def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None:
-    doc_count = reader.doc_count_all()
-    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
-    average = (reader.field_length(field) / (doc_count or 1)) or 1
-    b = field_b(field)
-    terms, starts, ids, counts, weights = [], [0], [], [], []
-    offsets, positions, placed = [0], [], 0
-    decode = _PositionsDecoder()
+    arrays = ScoredField(field, with_positions)
     for term in reader.lexicon(field):
+        arrays.add(term, *_postings(reader, field, term, with_positions))
+    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
+    arrays.save(folder, reader.doc_count_all(), lengths, reader.field_length(field))
+
+
+class ScoredField:
+    """One field's arrays, gathered term by term in index order, then scored
+    and written by `save`."""
+
+    def __init__(self, field: str, with_positions: bool):
+        self.field, self.with_positions = field, with_positions
+        self.terms, self.starts, self.ids, self.counts = [], [0], [], []
+        self.offsets, self.positions, self.placed = [0], [], 0
+        self._decode = _PositionsDecoder()
+
+    def add(self, term: bytes | str, term_ids: np.ndarray, term_counts: np.ndarray, values):
+        """One term's passage numbers (ascending), counts and raw positions values."""
         text = term.decode("utf-8") if isinstance(term, bytes) else term
         if "\n" in text:  # cannot be one line of the terms file: left to Whoosh
-            continue
-        term_ids, term_counts, values = _postings(reader, field, term, with_positions)
-        terms.append(text)
-        starts.append(starts[-1] + len(term_ids))
-        ids.append(term_ids)
-        counts.append(term_counts)
-        # A fresh generation has no deletions: the postings are the frequency.
-        weights.append(idf(doc_count, len(term_ids)))
-        for value in values:
-            found = decode(value)
-            positions.append(found)
-            placed += len(found)
-            offsets.append(placed)
-    all_ids, all_counts = _joined(ids, np.int32), _joined(counts, np.float32)
-    # Scored in one pass over the field, element by element as per term.
-    per_posting = np.repeat(np.asarray(weights, dtype=np.float64), np.diff(starts))
-    scores = bm25f(all_counts.astype(np.float64), lengths[all_ids], average, per_posting, b)
-    prefix = folder / f"scored-{field}"
-    (folder / f"scored-{field}-terms.txt").write_text("\n".join(terms), "utf-8")
-    np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
-    np.save(f"{prefix}-ids.npy", all_ids)
-    np.save(f"{prefix}-counts.npy", all_counts)
-    np.save(f"{prefix}-scores.npy", scores.astype(np.float64))
-    if with_positions:
-        np.save(f"{prefix}-offsets.npy", np.asarray(offsets, dtype=np.int64))
-        flat = np.fromiter(chain.from_iterable(positions), np.int32, placed)
-        np.save(f"{prefix}-positions.npy", flat)
+            return
+        self.terms.append(text)
+        self.starts.append(self.starts[-1] + len(term_ids))
+        self.ids.append(term_ids)
+        self.counts.append(term_counts)
+        if self.with_positions:
+            decode, positions, offsets = self._decode, self.positions, self.offsets
+            placed = self.placed
+            for value in values:
+                found = decode(value)
+                positions.append(found)
+                placed += len(found)
+                offsets.append(placed)
+            self.placed = placed
+
+    def save(self, folder: Path, doc_count: int, lengths: np.ndarray, total_length: int) -> None:
+        """Score and write the field's arrays.
+
+        :param lengths: every passage's (quantized) length in the field.
+        :param total_length: the field's exact length over the collection.
+        """
+        field, starts = self.field, self.starts
+        average = (total_length / (doc_count or 1)) or 1
+        all_ids, all_counts = _joined(self.ids, np.int32), _joined(self.counts, np.float32)
+        # A fresh generation has no deletions: a term's postings are its
+        # frequency. Scored in one pass over the field, element by element
+        # exactly as term by term.
+        weights = [idf(doc_count, int(n)) for n in np.diff(starts)]
+        per_posting = np.repeat(np.asarray(weights, dtype=np.float64), np.diff(starts))
+        tf = all_counts.astype(np.float64)
+        scores = bm25f(tf, lengths[all_ids], average, per_posting, field_b(field))
+        prefix = folder / f"scored-{field}"
+        (folder / f"scored-{field}-terms.txt").write_text("\n".join(self.terms), "utf-8")
+        np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
+        np.save(f"{prefix}-ids.npy", all_ids)
+        np.save(f"{prefix}-counts.npy", all_counts)
+        np.save(f"{prefix}-scores.npy", scores.astype(np.float64))
+        if self.with_positions:
+            np.save(f"{prefix}-offsets.npy", np.asarray(self.offsets, dtype=np.int64))
+            flat = np.fromiter(chain.from_iterable(self.positions), np.int32, self.placed)
+            np.save(f"{prefix}-positions.npy", flat)
 
 
 def _postings(reader, field: str, term: bytes, with_positions: bool):
