@@ -2,11 +2,12 @@
 
 A build has two halves of about the same cost: reading, parsing, chunking and
 analysing each passage into postings, and pooling those postings and writing
-the segment. Machines have two cores or more, so `analysed_passages` forks a
-child that walks the corpus (`passages.read_source_folder`,
-`passages.each_passage`, `bulk.analyse`) and sends the results in batches
-down a pipe, while the parent writes them. A pipe's `send` blocks while the
-parent is behind, so the child never runs far ahead and memory stays bounded.
+the segment. Machines have two cores or more, so `AnalysedPassages` forks a
+child (spawns one, in a process with other threads) that walks the corpus
+(`passages.read_source_folder`, `passages.each_passage`, `bulk.Analyser`)
+and sends the results in batches down a pipe, while the parent writes them.
+A pipe's `send` blocks while the parent is behind, so the child never runs
+far ahead and memory stays bounded.
 
 The two share the analysis, whichever is free: when the parent has written
 every batch sent so far (it is waiting), the child sends the next batch
@@ -28,6 +29,7 @@ import ctypes
 import multiprocessing
 import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +66,11 @@ class AnalysedPassages:
         """:param reading: keyword arguments of `read_source_folder` (the
         excluded patterns, the per-file parse budget)."""
         # fork: the child starts at once, with every module already imported.
-        context = multiprocessing.get_context("fork")
+        # But a fork copies no thread, and a lock another thread held stays
+        # held in the child (Python 3.12 warns of it), so a process with
+        # threads (a server, a test session) spawns a fresh interpreter.
+        alone = threading.active_count() == 1
+        context = multiprocessing.get_context("fork" if alone else "spawn")
         self._receiver, sender = context.Pipe(duplex=False)
         self._progress = progress
         # Batches the parent has written, read by the child (see the module).
