@@ -9,7 +9,9 @@ atomically (see `generations`). Besides the Whoosh files, a generation holds:
 - `documents.json`: each document's metadata and passage count;
 - `vocabulary.json`: every folded word form with its stem and document
   frequency, which the search core uses for typo tolerance, "did you mean"
-  and completions without scanning the index.
+  and completions without scanning the index;
+- `typos-*.npy`, `typos-meta.json`: the vocabulary's deletion index, which
+  finds a typo's neighbours by look-up (see `typo_index`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from indexer.passages import (
 from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
 from indexer.sources import DEFAULT_BUDGET
+from indexer.token_offsets import write_token_offsets
+from indexer.typo_index import write_typo_index
 
 __all__ = ["BuildReport", "build_index"]
 
@@ -83,8 +87,10 @@ def build_index(
                 report.removed_leftovers = removed
                 refuse_skipped(report, strict, "the previous index")
                 refuse_empty(report, source_dir)
+                _write_token_offsets(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
+                write_typo_index(folder, vocabulary)
                 report.seconds = time.monotonic() - started
                 manifest = manifest_of(name, source_dir, report)
                 manifest["build"] = {"memory_mb": memory_mb, "sorted_runs": runs}
@@ -121,6 +127,13 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
         writer.cancel()
         raise
     return passages.result, runs
+
+
+def _write_token_offsets(folder: Path) -> None:
+    """Where the text's positions are, to mark them (see `token_offsets`);
+    the scored arrays beside them were written with the segment."""
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        write_token_offsets(folder, reader)
 
 
 def _write_json(path: Path, data) -> None:

@@ -40,6 +40,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.bm25f import FIELD_B, K1, B, bm25f, field_b, idf
 from indexer.schema import TEXT_FIELDS
+from indexer.token_offsets import write_token_offsets
 
 META = "scored-meta.json"
 POSITIONS_FIELD = "text"
@@ -60,6 +61,7 @@ def write_scored_postings(folder: Path) -> None:
         for field in TEXT_FIELDS:
             if field in index.schema:
                 _write_field(folder, reader, field, with_positions=field == POSITIONS_FIELD)
+        write_token_offsets(folder, reader)  # where the positions are in the text, to mark them
     write_meta(folder)
 
 

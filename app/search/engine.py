@@ -87,6 +87,10 @@ class Found:
     fields: dict
     score: float
     marks: Marks
+    docnum: int | None = None  # its number in the generation, where the engine has one
+    # The text's marked spans, when the engine read them from stored offsets
+    # (`stored_spans`); None: the highlighter analyses the text.
+    text_spans: list | None = None
 
 
 @dataclass

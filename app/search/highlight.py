@@ -12,6 +12,7 @@ not every "I" in the passage.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -19,7 +20,10 @@ from html import escape
 from indexer.analysis import EXACT_MARK, WORD_PATTERN, compound_forms, fold, stem
 
 EXCERPT_CHARS = 280
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+# A sentence's end: its mark, closing quotes or brackets, then space (the
+# next sentence starts after the space). Written without a look-behind, so
+# the search skips to the marks instead of testing every character.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 _ENDS_SENTENCE = re.compile(r"[.!?…؟](?:[\"'”’)\]]|&quot;|&#x27;|</mark>)*$")
 _TRAILING_COMMA = re.compile(r"[,;:،؛]+$")
 
@@ -137,7 +141,12 @@ def _phrase_spans(positions, phrase: tuple[str, ...], slop: int) -> list[Span]:
 
 def excerpt(text: str, marks: Marks | set[str], limit: int = EXCERPT_CHARS) -> str:
     """HTML for the part of `text` that best shows why it matched."""
-    spans = matched_spans(text, marks)
+    return excerpt_of_spans(text, matched_spans(text, marks), limit)
+
+
+def excerpt_of_spans(text: str, spans: list[Span], limit: int = EXCERPT_CHARS) -> str:
+    """`excerpt`, given the matched spans (`matched_spans`, or the same read
+    from stored offsets: `stored_spans`): the window is cut, then marked."""
     start, end = _window(text, spans, limit)
     return _render(text, spans, start, end)
 
@@ -155,6 +164,9 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
     sentences = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
     best, best_score = (0, min(len(text), limit)), -1.0
+    # Spans never overlap, so those inside a sentence run are a slice of them.
+    span_starts, span_ends = [s for s, _ in spans], [e for _, e in spans]
+    words = [text[s:e].casefold() for s, e in spans]
     for i in range(len(sentences)):
         for j in (i, i + 1):
             if j >= len(sentences):
@@ -162,8 +174,9 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
             a, b = sentences[i][0], sentences[j][1]
             if b - a > limit * 1.3 and j > i:
                 continue
-            inside = {text[s:e].casefold() for s, e in spans if a <= s and e <= b}
-            score = len(inside) + 0.1 * sum(1 for s, e in spans if a <= s and e <= b)
+            first, last = bisect_left(span_starts, a), bisect_right(span_ends, b)
+            inside = set(words[first:last])
+            score = len(inside) + 0.1 * max(0, last - first)
             score -= 0.001 * i  # earlier wins ties
             if score > best_score:
                 best, best_score = (a, b), score

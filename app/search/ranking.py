@@ -40,7 +40,7 @@ def rank(generation: Generation, query: Query) -> Page:
     by_document = generation.document_scorer.document_of if request.group else None
     return Page(
         total=len(passages),
-        found=[Found(stored(docnum), score, compiled.marks) for docnum, score in window],
+        found=[Found(stored(docnum), score, compiled.marks, docnum) for docnum, score in window],
         facets=generation.facets.counts(matched, request.facet_limit, by_document),
         partial=evaluator.partial,
     )

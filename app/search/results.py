@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.search.highlight import Marks, excerpt, matched_spans
+from app.search.highlight import Marks, Span, excerpt_of_spans, matched_spans
 from indexer.models import Citation
 
 # Builds a citation's address (the web layer's `citation_url`).
@@ -116,10 +116,18 @@ class Results:
         return answer
 
 
-def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:
-    """A hit from a passage's stored fields (the same on every backend)."""
+def hit_from_fields(
+    fields: dict, score: float, rank: int, marks: Marks, text_spans: list[Span] | None = None
+) -> Hit:
+    """A hit from a passage's stored fields (the same on every backend).
+
+    `text_spans` are the text's marked spans when the engine read them from
+    stored offsets; without them the text is analysed, once, for both the
+    excerpt and the matched words."""
     text = fields["text"]
     title = fields["title"]
+    if text_spans is None:
+        text_spans = matched_spans(text, marks)
     return Hit(
         id=fields["id"],
         rank=rank,
@@ -130,18 +138,18 @@ def hit_from_fields(fields: dict, score: float, rank: int, marks: Marks) -> Hit:
         speaker=fields.get("speaker"),
         kind=fields["kind"],
         text=text,
-        excerpt=excerpt(text, marks),
+        excerpt=excerpt_of_spans(text, text_spans),
         citation=Citation(**fields["citation"]),
-        matched_terms=_matched_words((title, text), marks),
+        matched_terms=_matched_words(((title, matched_spans(title, marks)), (text, text_spans))),
         language=fields.get("language") or None,
     )
 
 
-def _matched_words(texts: tuple[str, ...], marks: Marks) -> tuple[str, ...]:
-    """The distinct words of `texts` that `marks` marks, first spelling kept."""
+def _matched_words(marked: tuple[tuple[str, list[Span]], ...]) -> tuple[str, ...]:
+    """The distinct marked words of each (text, its marked spans), first spelling kept."""
     found: dict[str, str] = {}
-    for text in texts:
-        for start, end in matched_spans(text, marks):
+    for text, spans in marked:
+        for start, end in spans:
             word = text[start:end]
             found.setdefault(word.casefold(), word)
     return tuple(found.values())

@@ -134,7 +134,7 @@ class SearchService:
             per_page=request.per_page,
             took_ms=0.0,
             hits=[
-                hit_from_fields(found.fields, found.score, rank, found.marks)
+                hit_from_fields(found.fields, found.score, rank, found.marks, found.text_spans)
                 for rank, found in enumerate(page.found, start=first)
             ],
             facets=page.facets,

@@ -8,6 +8,11 @@ computed by RapidFuzz in C++). Transliterated names (`Taqvaee`, `Taghvaee`,
 `Koorosh`, `Koroosh`) often differ by more than that, so forms are also
 grouped by a "skeleton" key that keeps consonants and folds the usual
 romanization variants (q/gh, z/s, doubled letters, vowel runs).
+
+A typo's neighbours come from the generation's deletion index
+(`indexer.typo_index`): the few forms it can be near, measured one by one.
+A generation built before it had one is scanned, length by length, instead;
+both give the same forms in the same order.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from indexer.analysis import stem, words
+from indexer.typo_index import DeletionIndex
 
 MAX_VARIANTS = 8
 RARE_PASSAGES = 5
@@ -71,7 +77,9 @@ def suggestions(prefix: str, vocabulary: Vocabulary, titles, limit: int = 8) -> 
 class Vocabulary:
     """Look-ups over the word forms of one index generation."""
 
-    def __init__(self, forms: dict[str, list], passages: int = 0):
+    def __init__(
+        self, forms: dict[str, list], passages: int = 0, deletions: DeletionIndex | None = None
+    ):
         self.stems = {form: entry[0] for form, entry in forms.items()}
         # A word in fewer passages than this is rare enough to expand (see variants).
         self.rare_below = max(RARE_PASSAGES, passages // RARE_FRACTION)
@@ -80,10 +88,14 @@ class Vocabulary:
         self.sorted_forms = sorted(forms)
         self._near: dict[tuple[str, int], list[str]] = {}
         self._completions: dict[tuple[str, int], list[str]] = {}
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+        # Typo neighbours come from the generation's deletion index, or
+        # from a scan of the forms of each length when it has none.
+        self.deletions = deletions
+        self.numbered = list(forms)
+        self._lengths = {len(form) for form in forms}
+        self._by_length: dict[int, list[str]] | None = None
         self._by_skeleton: dict[str, list[str]] = defaultdict(list)
         for form in forms:
-            self._by_length[len(form)].append(form)
             key = skeleton(form)
             if key:
                 self._by_skeleton[key].append(form)
@@ -103,7 +115,8 @@ class Vocabulary:
         """Other forms within `max_edits` edits, closest and most frequent first.
 
         Remembered per form: a typo is looked up twice per query (its
-        variants, then "did you mean"), and the scan is the costly part."""
+        variants, then "did you mean"), and a scan (for a generation built
+        without a deletion index) is costly."""
         if max_edits <= 0:
             return []
         key = (form, max_edits)
@@ -111,10 +124,17 @@ class Vocabulary:
         if found is None:
             if len(self._near) >= NEAR_MEMORY:
                 self._near.clear()
-            found = self._near[key] = self._scan(form, max_edits, max(limit, MAX_VARIANTS))
+            indexed = self.deletions is not None and max_edits <= self.deletions.max_edits
+            find = self._look_up if indexed else self._scan
+            found = self._near[key] = find(form, max_edits, max(limit, MAX_VARIANTS))
         return found[:limit]
 
     def _scan(self, form: str, max_edits: int, limit: int) -> list[str]:
+        if self._by_length is None:  # built whole before it is shared: never seen half built
+            by_length = defaultdict(list)
+            for candidate in self.numbered:
+                by_length[len(candidate)].append(candidate)
+            self._by_length = by_length
         found: list[tuple[int, int, str]] = []
         for length in range(len(form) - max_edits, len(form) + max_edits + 1):
             candidates = self._by_length.get(length)
@@ -125,6 +145,28 @@ class Vocabulary:
             ):
                 if candidate != form:
                     found.append((distance, -self.frequency[candidate], candidate))
+        return [candidate for _, _, candidate in sorted(found)[:limit]]
+
+    def _look_up(self, form: str, max_edits: int, limit: int) -> list[str]:
+        """What `_scan` finds, from the deletion index's candidates: per
+        length, the `limit * 4` closest in vocabulary order (the scan's cut,
+        which RapidFuzz makes by distance, then order), then all of them
+        closest and most frequent first."""
+        lengths = range(len(form) - max_edits, len(form) + max_edits + 1)
+        if self._lengths.isdisjoint(lengths):  # also spares a long word's many deletions
+            return []
+        per_length: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        for number in self.deletions.candidates(form, max_edits).tolist():
+            candidate = self.numbered[number]
+            distance = OSA.distance(form, candidate, score_cutoff=max_edits)
+            if distance <= max_edits:
+                per_length[len(candidate)].append((distance, number, candidate))
+        found = [
+            (distance, -self.frequency[candidate], candidate)
+            for near in per_length.values()
+            for distance, _, candidate in sorted(near)[: limit * 4]
+            if candidate != form
+        ]
         return [candidate for _, _, candidate in sorted(found)[:limit]]
 
     def sounds_like(self, form: str, limit: int = MAX_VARIANTS) -> list[str]:

@@ -41,11 +41,13 @@ from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.ranking import rank
 from app.search.safe_storage import PositionalStorage
 from app.search.scored import open_scored
+from app.search.stored_spans import TokenOffsets, open_offsets, page_spans
 from app.search.vocabulary import Vocabulary
 from indexer.bm25f import FIELD_B, K1, B  # BM25F's, as the arrays were scored
 from indexer.generations import GenerationStore, checksum_problem
 from indexer.passages import DOCUMENTS, VOCABULARY
 from indexer.schema import TEXT_FIELDS
+from indexer.typo_index import DeletionIndex
 
 # Most frequent words whose index terms a warming server works out for excerpts.
 WARM_WORDS = 30_000
@@ -62,6 +64,7 @@ class Generation:
     facets: Facets
     document_scorer: DocumentScorer
     watch: FileWatch  # its files as opened, compared on every call
+    offsets: TokenOffsets | None = None  # where its text's positions are, to mark them
     problem: str | None = None  # why it must not be served, once found damaged
 
 
@@ -115,7 +118,7 @@ class WhooshEngine(GenerationChoice):
             snapshot.state.problem = problem
 
     def rank(self, snapshot: Snapshot, query: Query) -> Page:
-        page, answered = self._read(snapshot, lambda generation: rank(generation, query))
+        page, answered = self._read(snapshot, lambda generation: _marked(generation, query))
         if answered is not snapshot:
             page.generation = answered.name
         return page
@@ -176,9 +179,9 @@ class WhooshEngine(GenerationChoice):
             searcher = PositionalStorage(str(folder)).open_index().searcher()
             try:
                 documents = json.loads((folder / DOCUMENTS).read_text("utf-8"))
-                vocabulary = Vocabulary(
-                    json.loads((folder / VOCABULARY).read_text("utf-8")), searcher.doc_count()
-                )
+                forms = json.loads((folder / VOCABULARY).read_text("utf-8"))
+                deletions = DeletionIndex.open(folder, forms)
+                vocabulary = Vocabulary(forms, searcher.doc_count(), deletions)
                 reader = searcher.reader()
                 vocabulary.know(t for f in METADATA_FIELDS for t in reader.field_terms(f))
                 know_stems(vocabulary.stems)
@@ -193,6 +196,7 @@ class WhooshEngine(GenerationChoice):
                         [d.get("passages", 0) for d in documents],
                     ),
                     watch=watch,
+                    offsets=open_offsets(folder, reader.doc_count_all()),
                 )
             except BaseException:  # a generation that half opened must not keep its files
                 searcher.close()
@@ -212,3 +216,19 @@ class WhooshEngine(GenerationChoice):
             sources=sorted({d["path"] for d in documents}),
             state=generation,
         )
+
+
+def _marked(generation: Generation, query: Query) -> Page:
+    """`rank`'s page, each passage with its marked spans from the stored offsets."""
+    page = rank(generation, query)
+    found = page.found
+    spans = page_spans(
+        generation.postings,
+        generation.offsets,
+        [f.docnum for f in found],
+        [f.fields["text"] for f in found],
+        query.compiled.marks,
+    )
+    for passage, marked in zip(found, spans, strict=True):
+        passage.text_spans = marked
+    return page
