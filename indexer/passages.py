@@ -57,15 +57,17 @@ class Tally:
     def count(self, text: str) -> int:
         """Count the forms of one passage's words once each; return its word count."""
         found = WORD_PATTERN.findall(text)
-        forms_of, forms = self._forms, set()
-        for word in set(found):
+        # Dicts, not sets: the vocabulary's order (and the typo index's,
+        # which follows it) is then the corpus's, the same in every build.
+        forms_of, forms = self._forms, {}
+        for word in dict.fromkeys(found):
             known = forms_of.get(word)
             if known is None:
                 if len(forms_of) >= FORMS_KEPT:
                     forms_of.clear()
                 known = forms_of[word] = indexed_forms(fold(word))
-            forms.update(known)
-        self.frequencies.update(forms)
+            forms.update(dict.fromkeys(known))
+        self.frequencies.update(forms.keys())
         return len(found)
 
     def vocabulary(self) -> dict:
