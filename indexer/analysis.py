@@ -28,8 +28,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from nltk.stem.snowball import SnowballStemmer
 from whoosh.analysis import Filter, RegexTokenizer
+
+from indexer.nltk_parts import SnowballStemmer
 
 # Combining marks (Latin accents, Arabic harakat) and tatweel stay inside a word,
 # so that a decomposed or vocalized word is still one token before folding.

@@ -26,8 +26,13 @@ import pickle
 from collections.abc import Iterator
 from operator import itemgetter
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3PerDocReader, _lenfield
 from whoosh.writing import SegmentWriter
+
+from indexer.field_postings import FieldPostings
+from indexer.schema import TEXT_FIELDS
+from indexer.scored_postings import POSITIONS_FIELD, ScoredField, write_meta
 
 # The default budget of the posting pool (see `_TermPool.cost`).
 POOL_MB = 256
@@ -52,6 +57,8 @@ class Analyser:
     def __init__(self, schema):
         self.schema = schema
         self._last: dict[str, tuple[object, list | None, int]] = {}
+        # The text fields' chain without Whoosh's tokens (see `field_postings`).
+        self._direct = {name: FieldPostings.for_field(field) for name, field in schema.items()}
 
     def __call__(self, fields: dict) -> list[tuple[str, list | None, int]]:
         analysed = []
@@ -72,6 +79,10 @@ class Analyser:
         field = self.schema[fieldname]
         if not field.indexed:
             return None, 0
+        direct = self._direct[fieldname]
+        if direct is not None and isinstance(value, str):
+            postings, length = direct(value)
+            return postings, (length if field.scorable else 0)
         postings, length, scorable = [], 0, field.scorable
         for term, frequency, weight, encoded in field.index(value):
             if scorable:
@@ -86,10 +97,15 @@ class BulkWriter(SegmentWriter):
 
     :param limitmb: megabytes of postings pooled in memory before a run is
         written to disk.
+    :param scored_folder: if given, also write the text fields' scored
+        arrays there (`scored_postings.ScoredField`) as the postings go by.
     """
 
-    def __init__(self, index, limitmb: float = POOL_MB):
+    def __init__(self, index, limitmb: float = POOL_MB, scored_folder=None):
         super().__init__(index, limitmb=limitmb)
+        # Where to write the scored arrays of the text fields, from the pool
+        # as the segment is written, instead of reading the segment back.
+        self.scored_folder = scored_folder
         for name, field in self.schema.items():
             if field.separate_spelling() or field.vector:
                 raise ValueError(f"BulkWriter does not write spelling or vectors ({name})")
@@ -130,7 +146,8 @@ class BulkWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         writer = self.fieldwriter
-        current = None
+        scored = self._scored_fields()
+        current = arrays = None
         for (fieldname, term), flat in self.pool.terms():
             if fieldname != current:
                 if current is not None:
@@ -138,16 +155,33 @@ class BulkWriter(SegmentWriter):
                 writer.start_field(fieldname, self.schema[fieldname])
                 field_lengths = lengths.all_lengths(fieldname)
                 current = fieldname
+                arrays = scored.get(fieldname)
             writer.start_term(term)
             add = writer.add
             for at in range(0, len(flat), 3):
                 docnum = flat[at]
                 add(docnum, flat[at + 1], flat[at + 2] or b"", field_lengths[docnum])
             writer.finish_term()
+            if arrays is not None:
+                ids = np.array(flat[0::3], dtype=np.int32)
+                counts = np.array(flat[1::3], dtype=np.float32)
+                arrays.add(term, ids, counts, flat[2::3] if arrays.with_positions else ())
         if current is not None:
             writer.finish_field()
         writer.close()
+        for fieldname, arrays in scored.items():
+            field_lengths = [length or 0 for length in lengths.all_lengths(fieldname)]
+            total = self.perdocwriter._fieldlengths.get(fieldname, 0)
+            arrays.save(self.scored_folder, self.docnum, np.array(field_lengths, float), total)
+        if self.scored_folder is not None:
+            write_meta(self.scored_folder)
         lengths.close()
+
+    def _scored_fields(self) -> dict[str, ScoredField]:
+        if self.scored_folder is None:
+            return {}
+        names = [name for name in TEXT_FIELDS if name in self.schema]
+        return {name: ScoredField(name, name == POSITIONS_FIELD) for name in names}
 
 
 class _TermPool:

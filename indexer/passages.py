@@ -20,6 +20,9 @@ from indexer.models import Document, Passage
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import DEFAULT_BUDGET, Skipped
 
+# Words whose indexed forms `Tally` remembers; past it the memory is cleared.
+FORMS_KEPT = 300_000
+
 # Beside the index proper, each generation stores these.
 DOCUMENTS = "documents.json"
 VOCABULARY = "vocabulary.json"
@@ -48,11 +51,23 @@ class Tally:
 
     documents: list[dict] = field(default_factory=list)
     frequencies: Counter[str] = field(default_factory=Counter)
+    # Each word as written with its indexed forms, learnt once (bounded).
+    _forms: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def count(self, text: str) -> int:
         """Count the forms of one passage's words once each; return its word count."""
         found = WORD_PATTERN.findall(text)
-        self.frequencies.update({f for word in set(found) for f in indexed_forms(fold(word))})
+        # Dicts, not sets: the vocabulary's order (and the typo index's,
+        # which follows it) is then the corpus's, the same in every build.
+        forms_of, forms = self._forms, {}
+        for word in dict.fromkeys(found):
+            known = forms_of.get(word)
+            if known is None:
+                if len(forms_of) >= FORMS_KEPT:
+                    forms_of.clear()
+                known = forms_of[word] = indexed_forms(fold(word))
+            forms.update(dict.fromkeys(known))
+        self.frequencies.update(forms.keys())
         return len(found)
 
     def vocabulary(self) -> dict:

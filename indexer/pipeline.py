@@ -2,16 +2,20 @@
 
 A build has two halves of about the same cost: reading, parsing, chunking and
 analysing each passage into postings, and pooling those postings and writing
-the segment. Machines have two cores or more, so `analysed_passages` forks a
-child that walks the corpus (`passages.read_source_folder`,
-`passages.each_passage`, `bulk.analyse`) and sends the results in batches
-down a pipe, while the parent writes them. A pipe's `send` blocks while the
-parent is behind, so the child never runs far ahead and memory stays bounded.
+the segment. Machines have two cores or more, so `AnalysedPassages` forks a
+child (spawns one, in a process with other threads) that walks the corpus
+(`passages.read_source_folder`, `passages.each_passage`, `bulk.Analyser`)
+and sends the results in batches down a pipe, while the parent writes them.
+A pipe's `send` blocks while the parent is behind, so the child never runs
+far ahead and memory stays bounded.
 
-Walking costs more than writing, so the two share the analysis: when the
-parent has at most one batch left to write (it is about to wait), the child
-sends the next batch unanalysed and the parent analyses it itself; when the
-parent is behind, the child analyses. Either way the index is the same.
+The two share the analysis, whichever is free: when the parent has written
+every batch sent so far (it is waiting), the child sends the next batch
+unanalysed and the parent analyses it itself; while the parent is still
+writing, the child analyses. (A batch is larger than the pipe's buffer, so
+a `send` returns only once the parent is reading it: the parent is at most
+one batch behind, and "behind by more than one" never happens.) Either way
+the index is the same.
 
 The child reports back what the walk counted (the `BuildReport`, each
 document with its passage count, the vocabulary) when it is done, and any
@@ -25,6 +29,7 @@ import ctypes
 import multiprocessing
 import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +66,11 @@ class AnalysedPassages:
         """:param reading: keyword arguments of `read_source_folder` (the
         excluded patterns, the per-file parse budget)."""
         # fork: the child starts at once, with every module already imported.
-        context = multiprocessing.get_context("fork")
+        # But a fork copies no thread, and a lock another thread held stays
+        # held in the child (Python 3.12 warns of it), so a process with
+        # threads (a server, a test session) spawns a fresh interpreter.
+        alone = threading.active_count() == 1
+        context = multiprocessing.get_context("fork" if alone else "spawn")
         self._receiver, sender = context.Pipe(duplex=False)
         self._progress = progress
         # Batches the parent has written, read by the child (see the module).
@@ -137,7 +146,8 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
         for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
             batch.append(passage_fields(document, passage, position))
             if len(batch) >= BATCH:
-                sender.send(("passages", _analysed(batch, analyse, sent - written.value > 1)))
+                parent_busy = written.value < sent
+                sender.send(("passages", _analysed(batch, analyse, parent_busy)))
                 batch, sent = [], sent + 1
         if batch:
             sender.send(("passages", _analysed(batch, analyse, True)))

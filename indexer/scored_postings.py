@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,8 @@ def parameters() -> dict:
 
 
 def write_scored_postings(folder: Path) -> None:
-    """Write the arrays above for the Whoosh index in `folder`."""
+    """Write the arrays above for the Whoosh index in `folder`, reading its
+    postings back (a build gets them from its writer: `bulk.BulkWriter`)."""
     index = whoosh_index.open_dir(str(folder))
     with index.reader() as reader:
         if reader.has_deletions():  # a fresh generation has none; never store dead postings
@@ -60,44 +62,77 @@ def write_scored_postings(folder: Path) -> None:
             if field in index.schema:
                 _write_field(folder, reader, field, with_positions=field == POSITIONS_FIELD)
         write_token_offsets(folder, reader)  # where the positions are in the text, to mark them
+    write_meta(folder)
+
+
+def write_meta(folder: Path) -> None:
+    """Record the parameters the arrays were scored with (written last)."""
     (folder / META).write_text(json.dumps(parameters()), "utf-8")
 
 
 def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None:
-    doc_count = reader.doc_count_all()
-    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
-    average = (reader.field_length(field) / (doc_count or 1)) or 1
-    b = field_b(field)
-    terms, starts, ids, counts, scores = [], [0], [], [], []
-    offsets, positions, placed = [0], [], 0
+    arrays = ScoredField(field, with_positions)
     for term in reader.lexicon(field):
+        arrays.add(term, *_postings(reader, field, term, with_positions))
+    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
+    arrays.save(folder, reader.doc_count_all(), lengths, reader.field_length(field))
+
+
+class ScoredField:
+    """One field's arrays, gathered term by term in index order, then scored
+    and written by `save`."""
+
+    def __init__(self, field: str, with_positions: bool):
+        self.field, self.with_positions = field, with_positions
+        self.terms, self.starts, self.ids, self.counts = [], [0], [], []
+        self.offsets, self.positions, self.placed = [0], [], 0
+        self._decode = _PositionsDecoder()
+
+    def add(self, term: bytes | str, term_ids: np.ndarray, term_counts: np.ndarray, values):
+        """One term's passage numbers (ascending), counts and raw positions values."""
         text = term.decode("utf-8") if isinstance(term, bytes) else term
         if "\n" in text:  # cannot be one line of the terms file: left to Whoosh
-            continue
-        term_ids, term_counts, values = _postings(reader, field, term, with_positions)
-        terms.append(text)
-        starts.append(starts[-1] + len(term_ids))
-        ids.append(term_ids)
-        counts.append(term_counts)
-        frequency = reader.doc_frequency(field, text)
-        tf = term_counts.astype(np.float64)
-        weight = idf(doc_count, frequency)
-        scores.append(bm25f(tf, lengths[term_ids], average, weight, b))
-        for value in values:
-            found = _positions(value)
-            positions.append(found)
-            placed += len(found)
-            offsets.append(placed)
-    prefix = folder / f"scored-{field}"
-    (folder / f"scored-{field}-terms.txt").write_text("\n".join(terms), "utf-8")
-    np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
-    np.save(f"{prefix}-ids.npy", _joined(ids, np.int32))
-    np.save(f"{prefix}-counts.npy", _joined(counts, np.float32))
-    np.save(f"{prefix}-scores.npy", _joined(scores, np.float64))
-    if with_positions:
-        np.save(f"{prefix}-offsets.npy", np.asarray(offsets, dtype=np.int64))
-        flat = np.fromiter((p for found in positions for p in found), np.int32, placed)
-        np.save(f"{prefix}-positions.npy", flat)
+            return
+        self.terms.append(text)
+        self.starts.append(self.starts[-1] + len(term_ids))
+        self.ids.append(term_ids)
+        self.counts.append(term_counts)
+        if self.with_positions:
+            decode, positions, offsets = self._decode, self.positions, self.offsets
+            placed = self.placed
+            for value in values:
+                found = decode(value)
+                positions.append(found)
+                placed += len(found)
+                offsets.append(placed)
+            self.placed = placed
+
+    def save(self, folder: Path, doc_count: int, lengths: np.ndarray, total_length: int) -> None:
+        """Score and write the field's arrays.
+
+        :param lengths: every passage's (quantized) length in the field.
+        :param total_length: the field's exact length over the collection.
+        """
+        field, starts = self.field, self.starts
+        average = (total_length / (doc_count or 1)) or 1
+        all_ids, all_counts = _joined(self.ids, np.int32), _joined(self.counts, np.float32)
+        # A fresh generation has no deletions: a term's postings are its
+        # frequency. Scored in one pass over the field, element by element
+        # exactly as term by term.
+        weights = [idf(doc_count, int(n)) for n in np.diff(starts)]
+        per_posting = np.repeat(np.asarray(weights, dtype=np.float64), np.diff(starts))
+        tf = all_counts.astype(np.float64)
+        scores = bm25f(tf, lengths[all_ids], average, per_posting, field_b(field))
+        prefix = folder / f"scored-{field}"
+        (folder / f"scored-{field}-terms.txt").write_text("\n".join(self.terms), "utf-8")
+        np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
+        np.save(f"{prefix}-ids.npy", all_ids)
+        np.save(f"{prefix}-counts.npy", all_counts)
+        np.save(f"{prefix}-scores.npy", scores.astype(np.float64))
+        if self.with_positions:
+            np.save(f"{prefix}-offsets.npy", np.asarray(self.offsets, dtype=np.int64))
+            flat = np.fromiter(chain.from_iterable(self.positions), np.int32, self.placed)
+            np.save(f"{prefix}-positions.npy", flat)
 
 
 def _postings(reader, field: str, term: bytes, with_positions: bool):
@@ -146,14 +181,31 @@ def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.array(weights, dtype=np.float64)
 
 
-def _positions(value: bytes) -> list[int]:
-    """A posting's positions (Whoosh's `Positions.decode_positions`)."""
+class _PositionsDecoder:
+    """A posting's positions (Whoosh's `Positions.decode_positions`), each
+    distinct value decoded once: most postings share a few short values."""
+
+    KEPT = 200_000
+
+    def __init__(self):
+        self._decoded: dict[bytes, tuple[int, ...]] = {}
+
+    def __call__(self, value: bytes) -> tuple[int, ...]:
+        found = self._decoded.get(value)
+        if found is None:
+            if len(self._decoded) >= self.KEPT:
+                self._decoded.clear()
+            found = self._decoded[value] = _positions(value)
+        return found
+
+
+def _positions(value: bytes) -> tuple[int, ...]:
     codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
     found, position = [], 0
     for code in codes:
         position += code
         found.append(position)
-    return found
+    return tuple(found)
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from importlib import resources
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+from indexer.nltk_parts import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+
+# Contexts whose verdict is remembered (see `_RememberingTokenizer`); past it
+# the memory is cleared.
+CONTEXTS_KEPT = 200_000
 
 # Training on more text than this adds time, not accuracy: Punkt's statistics
 # (abbreviations, collocations, frequent sentence starters) settle within a few
@@ -34,7 +38,7 @@ class SentenceSplitter:
         else:
             parameters = PunktParameters()
         parameters.abbrev_types.update(_abbreviations())
-        self._tokenizer = PunktSentenceTokenizer(parameters)
+        self._tokenizer = _RememberingTokenizer(parameters)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each sentence in `text`, end exclusive.
@@ -49,3 +53,26 @@ class SentenceSplitter:
             else:
                 spans.append((start, end))
         return spans
+
+
+class _RememberingTokenizer(PunktSentenceTokenizer):
+    """Punkt with each candidate break judged once per distinct context.
+
+    Punkt decides every candidate full stop from its context alone (the
+    word before it, the stop and the next word: "Dr. Watson", "1 @.@ 5")
+    and its fixed parameters, building token objects and annotating them
+    each time; a corpus repeats its contexts, so the verdicts are kept.
+    The spans are Punkt's own.
+    """
+
+    def __init__(self, parameters: PunktParameters):
+        super().__init__(parameters)
+        self._verdicts: dict[str, bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        verdict = self._verdicts.get(text)
+        if verdict is None:
+            if len(self._verdicts) >= CONTEXTS_KEPT:
+                self._verdicts.clear()
+            verdict = self._verdicts[text] = super().text_contains_sentbreak(text)
+        return verdict
