@@ -27,7 +27,9 @@ from app.search.vocabulary import Vocabulary
 # (counted from the tag terms' postings; the Typesense engine lists none).
 # How many values each lists is the request's `facet_limit`.
 FACET_COLUMNS = {"source": "source", "section": "section_path"}
-FACET_NAMES = (*FACET_COLUMNS, "tags")
+# The tags facet is a keyword field of its own, not a stored column.
+TAGS_FIELD = "tags"
+FACET_NAMES = (*FACET_COLUMNS, TAGS_FIELD)
 # The score a hit shows is its sort key, in both engines: its score within
 # its tier plus this much per tier above the lowest, so shown scores never
 # rise as rank falls.

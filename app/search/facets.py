@@ -20,10 +20,8 @@ from __future__ import annotations
 import numpy as np
 from whoosh.query import Or, Term
 
-from app.search.engine import FACET_COLUMNS
+from app.search.engine import FACET_COLUMNS, TAGS_FIELD
 from app.search.results import FacetValue
-
-TAGS_FIELD = "tags"
 
 
 class Facets:

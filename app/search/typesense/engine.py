@@ -24,9 +24,16 @@ import threading
 import time
 from dataclasses import dataclass
 
-from app.search.engine import FACET_COLUMNS, Found, Page, Query, Snapshot, no_facets
+from app.search.engine import (
+    FACET_COLUMNS,
+    TAGS_FIELD,
+    Found,
+    Page,
+    Query,
+    Snapshot,
+    no_facets,
+)
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
-from app.search.facets import TAGS_FIELD
 from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms

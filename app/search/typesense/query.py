@@ -30,9 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.search.compiler import MAX_CLAUSES
-from app.search.engine import FACET_COLUMNS
+from app.search.engine import FACET_COLUMNS, TAGS_FIELD
 from app.search.errors import QueryError
-from app.search.facets import TAGS_FIELD
 from app.search.querylang import Clause, same_source
 from app.search.request import SearchRequest
 from app.search.stopwords import STOPWORDS

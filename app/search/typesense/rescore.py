@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.search.compiler import Compiled
-from app.search.engine import FACET_COLUMNS, TIER_STEP, no_facets, tier_levels
-from app.search.facets import TAGS_FIELD
+from app.search.engine import FACET_COLUMNS, TAGS_FIELD, TIER_STEP, no_facets, tier_levels
 from app.search.results import FacetValue
 from app.search.typesense.window import Window, WindowEvaluator
 from indexer.analysis import compound_forms, stem
