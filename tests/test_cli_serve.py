@@ -57,6 +57,19 @@ class TestBusyPort:
         assert_one_line_about_the_port(done, first.port)
 
 
+@pytest.mark.parametrize("setting, logged", [(None, True), ("0", False)])
+def test_the_access_log_can_be_turned_off(settings_env, tmp_path, monkeypatch, setting, logged):
+    index = tmp_path / "index"
+    build_index(SEEDS, index)
+    if setting is not None:
+        monkeypatch.setenv("KAVOSH_ACCESS_LOG", setting)
+    with LiveServer(index, SEEDS, workers=1) as server:
+        assert server.get("/api/search?q=lighthouse")[0] == 200
+        server.get("/api/health")
+        output = server.output()
+    assert ('"GET /api/search HTTP/1.1" 200' in output) is logged, output
+
+
 class TestFolders:
     def test_index_and_source_flags(self, settings_env, write_corpus, tmp_path):
         source = write_corpus(STORY)
