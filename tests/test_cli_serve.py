@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -63,11 +64,15 @@ def test_the_access_log_can_be_turned_off(settings_env, tmp_path, monkeypatch, s
     build_index(SEEDS, index)
     if setting is not None:
         monkeypatch.setenv("KAVOSH_ACCESS_LOG", setting)
+    line = '"GET /api/search HTTP/1.1" 200'
     with LiveServer(index, SEEDS, workers=1) as server:
         assert server.get("/api/search?q=lighthouse")[0] == 200
-        server.get("/api/health")
+        # The line is written after the answer is sent: give it a moment.
+        deadline = time.monotonic() + (10 if logged else 1)
+        while line not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
         output = server.output()
-    assert ('"GET /api/search HTTP/1.1" 200' in output) is logged, output
+    assert (line in output) is logged, output
 
 
 class TestFolders:
