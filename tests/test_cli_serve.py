@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -55,6 +56,23 @@ class TestBusyPort:
             done = serve("--port", str(first.port), "--index", str(index))
             assert first.get("/api/health")[0] == 200
         assert_one_line_about_the_port(done, first.port)
+
+
+@pytest.mark.parametrize("setting, logged", [(None, True), ("0", False)])
+def test_the_access_log_can_be_turned_off(settings_env, tmp_path, monkeypatch, setting, logged):
+    index = tmp_path / "index"
+    build_index(SEEDS, index)
+    if setting is not None:
+        monkeypatch.setenv("KAVOSH_ACCESS_LOG", setting)
+    line = '"GET /api/search HTTP/1.1" 200'
+    with LiveServer(index, SEEDS, workers=1) as server:
+        assert server.get("/api/search?q=lighthouse")[0] == 200
+        # The line is written after the answer is sent: give it a moment.
+        deadline = time.monotonic() + (10 if logged else 1)
+        while line not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        output = server.output()
+    assert (line in output) is logged, output
 
 
 class TestFolders:

@@ -25,6 +25,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Request headers that make an answer conditional (304, 412) or partial (206).
+# Without any, `make_conditional` would only add a Date header, which the
+# server (granian, like any WSGI server) adds itself. Skipping it cut this
+# step from 25 to 15 µs per answer (measured, /work/prof/serve-gap/etag.py).
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
 # Any origin may ask the API (it answers GET only, and sets no cookies).
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS"}
 
@@ -63,4 +75,5 @@ def _cache_by_generation(response: Response) -> None:
     seed = f"{generation}|{request.full_path}".encode()
     response.set_etag(hashlib.sha1(seed).hexdigest()[:20])
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
-    response.make_conditional(request)
+    if any(name in request.environ for name in CONDITIONAL_HEADERS):
+        response.make_conditional(request)
