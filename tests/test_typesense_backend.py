@@ -205,6 +205,25 @@ class TestASmallWindow:
             exact = small.search("Shuras")  # every term fits in five passages
             assert not exact.total_is_estimate and "total_is_estimate" not in exact.to_dict()
 
+    @pytest.mark.parametrize("group", [None, "document"])
+    def test_a_page_read_with_the_window_shows_what_one_fetched_after_does(
+        self, cluster, pushed, group
+    ):
+        """A page of 10 is a quarter of a window of 40: it comes with the
+        window; pages of 5 are fetched after it. Both show the same hits."""
+        engine = TypesenseEngine(cluster.urls, cluster.api_key, window=40)
+        with closing(SearchService(engine, cache_size=0)) as small:
+            for text in ("Iran council", "Hekmat interview"):
+                whole = small.search(text, per_page=10, group=group).to_dict()["results"]
+                halves = [
+                    hit
+                    for page in (1, 2)
+                    for hit in small.search(text, page=page, per_page=5, group=group).to_dict()[
+                        "results"
+                    ]
+                ]
+                assert whole and whole == halves
+
 
 class TestPush:
     def test_markup_in_a_document_is_escaped(self, cluster, admin, write_corpus):

@@ -38,7 +38,9 @@ from app.search.highlight import Marks
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
 from app.search.typesense.query import (
+    DISPLAY_FIELDS,
     QUERY_BY,
+    SCORING_FIELDS,
     Catalog,
     filter_value,
     search_params,
@@ -55,6 +57,10 @@ WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
 # A page past the window widens it, doubling, up to this many times its size;
 # past that the answer ends (its total is then an estimate, and says so).
 WIDEST = 4
+# A page at least this share of the window (SciFact's 100 documents) is read
+# with the window: what it shows comes with the candidates, which saves a
+# second request (a third of a search's time) for a few more bytes a hit.
+INLINE_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -188,10 +194,15 @@ class TypesenseEngine:
         if wanted.matches_nothing:
             return Page(total=0, found=[])
         start, end = request.start, request.end
+        inline = end * INLINE_SHARE >= self.window
+        params = wanted.params
+        if inline:
+            shown = dict.fromkeys([*SCORING_FIELDS, *DISPLAY_FIELDS])
+            params = {**params, "include_fields": ",".join(shown)}
         budget = self.window
         while True:  # a page past the window widens it (see `WIDEST`)
             selection = selective_terms(query.compiled.ranked, stats, budget)
-            answers = self._multi_search(searches(wanted.params, selection))
+            answers = self._multi_search(searches(params, selection))
             candidates = merged(answers, selection.complete)
             window = Window(candidates.hits, stats)
             ranking = rescore(window, query.compiled, request.group)
@@ -200,7 +211,10 @@ class TypesenseEngine:
             budget = min(budget * 2, self.widest)
         answered_by = self._answered_by(answers[-1], snapshot)
         page = ranking.order[start:end]
-        stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
+        if inline:
+            stored = {window.hits[index]["id"]: window.hits[index] for index, _ in page}
+        else:
+            stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
         found = [
             Found(stored[window.hits[index]["id"]], score, query.compiled.marks)
             for index, score in page
@@ -219,12 +233,18 @@ class TypesenseEngine:
         return Page(total, found, facets, answered_by, total_is_estimate=True)
 
     def _stored_all(self, passage_ids: list[str]) -> dict[str, dict]:
-        """The stored fields of a page of passages, in one search."""
+        """What a page of passages shows, in one search (decoded as the window is)."""
         if not passage_ids:
             return {}
         listed = ",".join(filter_value(passage_id) for passage_id in passage_ids)
-        params = {"q": "*", "filter_by": f"id:[{listed}]", "per_page": len(passage_ids)}
-        answer = self._search({**params, "query_by": QUERY_BY})
+        params = {
+            "q": "*",
+            "query_by": QUERY_BY,
+            "filter_by": f"id:[{listed}]",
+            "per_page": len(passage_ids),
+            "include_fields": ",".join(DISPLAY_FIELDS),
+        }
+        (answer,) = self._multi_search([params])
         return {hit["document"]["id"]: hit["document"] for hit in answer["hits"]}
 
     def _multi_search(self, searches: list[dict]) -> list[dict]:

@@ -51,7 +51,7 @@ QUERY_BY_WEIGHTS = "15,7,15,7"
 DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
 MAX_PER_PAGE = 250  # Typesense 0.24's largest page
-# What re-scoring reads of each candidate (the page's hits are fetched whole after).
+# What re-scoring reads of each candidate (the page's hits are fetched after).
 SCORING_FIELDS = (
     "id",
     "document",
@@ -60,6 +60,11 @@ SCORING_FIELDS = (
     TAGS_FIELD,
     STREAM_FIELD,
     *(column for name, column in TERM_FIELDS.items() if name != "text"),
+)
+# What a hit shows (`app.search.results.hit_from_fields`): never the analysed
+# term fields, which are half of a passage's bytes.
+DISPLAY_FIELDS = (
+    *("id", "document", "text", "title", "section", "speaker", "kind", "citation", "language"),
 )
 
 
