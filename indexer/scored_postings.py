@@ -2,10 +2,10 @@
 generation is built (eager scoring, as bm25s does).
 
 Whoosh keeps postings in compressed, pickled blocks, and a search decoding
-them (and the positions of phrases) spent most of its time doing so. After
-the Whoosh segment is committed, `write_scored_postings` reads every
-posting list of the text fields once and writes, beside the segment, for
-each field `F` of `TEXT_FIELDS`:
+them (and the positions of phrases) spent most of its time doing so. The
+build's writer (`bulk.BulkWriter`) gathers every posting list of the text
+fields as it writes the segment, and writes beside it, for each field `F`
+of `TEXT_FIELDS`:
 
     scored-F-terms.txt      the field's terms, one a line, in index order
     scored-F-starts.npy     int64: where each term's postings start (and the end)
@@ -34,13 +34,11 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 from indexer.bm25f import FIELD_B, K1, B, bm25f, field_b, idf
 from indexer.schema import TEXT_FIELDS
-from indexer.token_offsets import write_token_offsets
 
 META = "scored-meta.json"
 POSITIONS_FIELD = "text"
@@ -51,31 +49,9 @@ def parameters() -> dict:
     return {"k1": K1, "b": B, "field_b": FIELD_B, "fields": list(TEXT_FIELDS)}
 
 
-def write_scored_postings(folder: Path) -> None:
-    """Write the arrays above for the Whoosh index in `folder`, reading its
-    postings back (a build gets them from its writer: `bulk.BulkWriter`)."""
-    index = whoosh_index.open_dir(str(folder))
-    with index.reader() as reader:
-        if reader.has_deletions():  # a fresh generation has none; never store dead postings
-            return
-        for field in TEXT_FIELDS:
-            if field in index.schema:
-                _write_field(folder, reader, field, with_positions=field == POSITIONS_FIELD)
-        write_token_offsets(folder, reader)  # where the positions are in the text, to mark them
-    write_meta(folder)
-
-
 def write_meta(folder: Path) -> None:
     """Record the parameters the arrays were scored with (written last)."""
     (folder / META).write_text(json.dumps(parameters()), "utf-8")
-
-
-def _write_field(folder: Path, reader, field: str, with_positions: bool) -> None:
-    arrays = ScoredField(field, with_positions)
-    for term in reader.lexicon(field):
-        arrays.add(term, *_postings(reader, field, term, with_positions))
-    lengths = LENGTH_OF_BYTE[field_length_bytes(reader, field)]
-    arrays.save(folder, reader.doc_count_all(), lengths, reader.field_length(field))
 
 
 class ScoredField:
@@ -133,33 +109,6 @@ class ScoredField:
             np.save(f"{prefix}-offsets.npy", np.asarray(self.offsets, dtype=np.int64))
             flat = np.fromiter(chain.from_iterable(self.positions), np.int32, self.placed)
             np.save(f"{prefix}-positions.npy", flat)
-
-
-def _postings(reader, field: str, term: bytes, with_positions: bool):
-    """(passage numbers, counts, raw values or []) of one term, over all segments."""
-    id_parts, count_parts, values = [], [], []
-    for leaf, base in reader.leaf_readers():
-        if (field, term) not in leaf:
-            continue
-        matcher = leaf.postings(field, term)
-        while matcher.is_active():
-            if not isinstance(matcher, W3LeafMatcher):  # another codec: a posting at a time
-                id_parts.append(np.asarray([matcher.id() + base]))
-                count_parts.append(np.asarray([matcher.weight()]))
-                if with_positions:
-                    values.append(matcher.value())
-                matcher.next()
-                continue
-            ids, weights = block_arrays(matcher)
-            id_parts.append(ids + base)
-            count_parts.append(weights)
-            if with_positions:
-                matcher._read_values()
-                values.extend(matcher._values)
-            matcher._next_block()
-    ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
-    counts = np.concatenate(count_parts) if count_parts else np.zeros(0)
-    return ids.astype(np.int32), counts.astype(np.float32), values
 
 
 def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
