@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from whoosh import index as whoosh_index
 
 from app.settings import SETTINGS
 from indexer.build import BuildReport, build_index
@@ -22,6 +21,7 @@ from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.generations import GenerationStore
 from indexer.models import Document, Passage
 from indexer.sources import read_source
+from indexer.stored_records import StoredRecordReader
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -71,9 +71,8 @@ def read_passages() -> Callable[[Path], Documents]:
 
 def stored_passages(index_dir: Path) -> list[dict]:
     """The stored fields of every passage in the live generation of `index_dir`."""
-    index = whoosh_index.open_dir(str(GenerationStore(index_dir).current()))
-    with index.searcher() as searcher:
-        return [dict(fields) for fields in searcher.all_stored_fields()]
+    records = StoredRecordReader(GenerationStore(index_dir).current())
+    return [fields for _, fields in records.iter_docs()]
 
 
 def decoded_text(root: Path, relative_path: str) -> str:

@@ -35,7 +35,7 @@ def rank(generation: Generation, query: Query) -> Page:
     if request.group == "document":
         passages, level, scores = _best_passages(generation, matched, level, scores, compiled)
     window = _top(passages, level, scores, request.end, len(compiled.tiers))[request.start :]
-    stored = generation.searcher.stored_fields
+    stored = generation.stored_fields
     by_document = generation.document_scorer.document_of if request.group else None
     return Page(
         total=len(passages),
