@@ -41,8 +41,7 @@ from indexer.passages import (
 from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
 from indexer.sources import DEFAULT_BUDGET
-from indexer.stored_records import StoredRecordReader, StoredRecordWriter
-from indexer.token_offsets import write_token_offsets
+from indexer.stored_records import StoredRecordWriter
 from indexer.typo_index import write_typo_index
 
 __all__ = ["BuildReport", "build_index"]
@@ -90,7 +89,6 @@ def build_index(
                 report.removed_leftovers = removed
                 refuse_skipped(report, strict, "the previous index")
                 refuse_empty(report, source_dir)
-                _write_token_offsets(folder)
                 _write_json(folder / DOCUMENTS, documents)
                 _write_json(folder / VOCABULARY, vocabulary)
                 write_typo_index(folder, vocabulary)
@@ -118,7 +116,7 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
     """Write the passages a child process analyses (see `pipeline`); return
     what it counted and how many sorted runs the postings took on disk."""
     index = whoosh_index.create_in(folder, build_schema())
-    # The scored arrays are written with the segment (see `bulk`).
+    # The scored arrays and the token offsets are written with the segment (see `bulk`).
     writer = BulkWriter(index, limitmb=pool_mb, scored_folder=folder)
     records = StoredRecordWriter(folder)  # each passage's stored fields
     try:
@@ -134,12 +132,6 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
         records.cancel()
         raise
     return passages.result, runs
-
-
-def _write_token_offsets(folder: Path) -> None:
-    """Where the text's positions are, to mark them (see `token_offsets`);
-    the scored arrays beside them were written with the segment."""
-    write_token_offsets(folder, StoredRecordReader(folder))  # the text, from the records
 
 
 def _write_json(path: Path, data) -> None:

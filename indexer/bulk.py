@@ -33,6 +33,8 @@ from whoosh.writing import SegmentWriter
 from indexer.field_postings import FieldPostings
 from indexer.schema import TEXT_FIELDS
 from indexer.scored_postings import POSITIONS_FIELD, ScoredField, write_meta
+from indexer.token_offsets import FIELD as OFFSETS_FIELD
+from indexer.token_offsets import TokenOffsets
 
 # The default budget of the posting pool (see `_TermPool.cost`).
 POOL_MB = 256
@@ -111,6 +113,8 @@ class BulkWriter(SegmentWriter):
                 raise ValueError(f"BulkWriter does not write spelling or vectors ({name})")
         self.pool = _TermPool(self._tempstorage, limit=int(limitmb * MB))
         self.analyse = Analyser(self.schema)
+        # The text's token offsets go beside the scored arrays as passages come.
+        self.offsets = TokenOffsets(scored_folder) if scored_folder is not None else None
 
     def add_document(self, **fields):
         """As `SegmentWriter.add_document`, for fields without `_` options."""
@@ -134,8 +138,20 @@ class BulkWriter(SegmentWriter):
             if field.column_type:
                 perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
         perdoc.finish_doc()
+        if self.offsets is not None:
+            self.offsets.add(fields.get(OFFSETS_FIELD) or "")
         self._added = True
         self.docnum += 1
+
+    def commit(self, *args, **kwargs):
+        if not self._added and self.offsets is not None:  # no segment, so no offsets either
+            self.offsets.abandon()
+        super().commit(*args, **kwargs)
+
+    def cancel(self):
+        if self.offsets is not None:
+            self.offsets.abandon()
+        super().cancel()
 
     def per_document_reader(self):
         if not self.perdocwriter.is_closed:
@@ -146,7 +162,21 @@ class BulkWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         writer = self.fieldwriter
-        scored = self._scored_fields()
+        scored = self._scored_fields(lengths)
+        try:
+            self._write_postings(writer, lengths, scored)
+            for arrays in scored.values():
+                arrays.save()
+            if self.scored_folder is not None:
+                self.offsets.save()
+                write_meta(self.scored_folder)
+        except BaseException:
+            for arrays in scored.values():
+                arrays.abandon()
+            raise
+        lengths.close()
+
+    def _write_postings(self, writer, lengths, scored) -> None:
         current = arrays = None
         for (fieldname, term), flat in self.pool.terms():
             if fieldname != current:
@@ -156,32 +186,74 @@ class BulkWriter(SegmentWriter):
                 field_lengths = lengths.all_lengths(fieldname)
                 current = fieldname
                 arrays = scored.get(fieldname)
+            ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
             writer.start_term(term)
-            add = writer.add
-            for at in range(0, len(flat), 3):
-                docnum = flat[at]
-                add(docnum, flat[at + 1], flat[at + 2] or b"", field_lengths[docnum])
+            _add_postings(writer._postwriter, ids, weights, values, field_lengths)
             writer.finish_term()
             if arrays is not None:
-                ids = np.array(flat[0::3], dtype=np.int32)
-                counts = np.array(flat[1::3], dtype=np.float32)
-                arrays.add(term, ids, counts, flat[2::3] if arrays.with_positions else ())
+                arrays.add(term, ids, weights, values if arrays.with_positions else ())
         if current is not None:
             writer.finish_field()
         writer.close()
-        for fieldname, arrays in scored.items():
-            field_lengths = [length or 0 for length in lengths.all_lengths(fieldname)]
-            total = self.perdocwriter._fieldlengths.get(fieldname, 0)
-            arrays.save(self.scored_folder, self.docnum, np.array(field_lengths, float), total)
-        if self.scored_folder is not None:
-            write_meta(self.scored_folder)
-        lengths.close()
 
-    def _scored_fields(self) -> dict[str, ScoredField]:
+    def _scored_fields(self, lengths) -> dict[str, ScoredField]:
         if self.scored_folder is None:
             return {}
-        names = [name for name in TEXT_FIELDS if name in self.schema]
-        return {name: ScoredField(name, name == POSITIONS_FIELD) for name in names}
+        scored = {}
+        for name in TEXT_FIELDS:
+            if name not in self.schema:
+                continue
+            scoring = {
+                "doc_count": self.docnum,
+                "lengths": np.array([n or 0 for n in lengths.all_lengths(name)], float),
+                "total_length": self.perdocwriter._fieldlengths.get(name, 0),
+            }
+            with_positions = name == POSITIONS_FIELD
+            scored[name] = ScoredField(name, with_positions, self.scored_folder, scoring)
+        return scored
+
+
+def _add_postings(postwriter, ids: list, weights: list, values: list, lengths: list) -> None:
+    """`W3PostingsWriter.add_posting` for each posting of one term, a block at
+    a time: the same blocks and statistics, without a call per posting."""
+    limit = postwriter._blocklimit
+    for start in range(0, len(ids), limit):
+        if start:  # the block is full: written before the next posting, as Whoosh does
+            postwriter._write_block()
+        end = start + limit
+        block_ids, block_weights = ids[start:end], weights[start:end]
+        postwriter._ids.extend(block_ids)
+        postwriter._weights.extend(block_weights)
+        top = max(block_weights)
+        if top > postwriter._maxweight:
+            postwriter._maxweight = top
+        postwriter._values.extend(_unshared([value for value in values[start:end] if value]))
+        known = [length for length in map(lengths.__getitem__, block_ids) if length]
+        if known:
+            low, high = min(known), max(known)
+            if postwriter._minlength is None or low < postwriter._minlength:
+                postwriter._minlength = low
+            if high > postwriter._maxlength:
+                postwriter._maxlength = high
+
+
+def _unshared(values: list) -> list:
+    """`values` with no bytes object in it twice: a block is pickled, and
+    pickle writes an object met before as a reference to it, so a value the
+    analysis reused (a cached encoding, a title's postings passage after
+    passage) would make the block's bytes depend on where it was analysed.
+    Whoosh encodes every value afresh; so does this, where it matters."""
+    if len(set(map(id, values))) == len(values):
+        return values
+    seen: set[int] = set()
+    fresh = []
+    for value in values:
+        if id(value) in seen:
+            value = bytes(memoryview(value))
+        else:
+            seen.add(id(value))
+        fresh.append(value)
+    return fresh
 
 
 class _TermPool:

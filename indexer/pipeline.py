@@ -9,13 +9,13 @@ and sends the results in batches down a pipe, while the parent writes them.
 A pipe's `send` blocks while the parent is behind, so the child never runs
 far ahead and memory stays bounded.
 
-The two share the analysis, whichever is free: when the parent has written
-every batch sent so far (it is waiting), the child sends the next batch
-unanalysed and the parent analyses it itself; while the parent is still
-writing, the child analyses. (A batch is larger than the pipe's buffer, so
-a `send` returns only once the parent is reading it: the parent is at most
-one batch behind, and "behind by more than one" never happens.) Either way
-the index is the same.
+The two share the analysis, whichever is free: the child analyses a batch
+passage by passage while the parent is still writing the one before, and
+the moment the parent has written every batch sent so far (it is waiting),
+the child sends the batch with the passages it has not reached unanalysed,
+and the parent analyses those itself. (A batch is larger than the pipe's
+buffer, so a `send` returns only once the parent is reading it: the parent
+is at most one batch behind.) Either way the index is the same.
 
 The child reports back what the walk counted (the `BuildReport`, each
 document with its passage count, the vocabulary) when it is done, and any
@@ -146,11 +146,10 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
         for document, passage, position in each_passage(corpus, splitter, report, progress, tally):
             batch.append(passage_fields(document, passage, position))
             if len(batch) >= BATCH:
-                parent_busy = written.value < sent
-                sender.send(("passages", _analysed(batch, analyse, parent_busy)))
+                sender.send(("passages", _analysed(batch, analyse, written, sent)))
                 batch, sent = [], sent + 1
         if batch:
-            sender.send(("passages", _analysed(batch, analyse, True)))
+            sender.send(("passages", _analysed(batch, analyse, written, sent)))
         sender.send(("done", WalkResult(report, tally.documents, tally.vocabulary())))
     except BrokenPipeError:
         pass  # the parent stopped listening: it has its own error to report
@@ -163,8 +162,17 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
         sender.close()
 
 
-def _analysed(batch: list[dict], analyse: Analyser, here: bool) -> list:
-    return [(fields, analyse(fields) if here else None) for fields in batch]
+def _analysed(batch: list[dict], analyse: Analyser, written, sent: int) -> list:
+    """The batch, analysed here passage by passage while the parent is still
+    writing; from the moment it waits (it has written all `sent` batches),
+    the rest goes unanalysed, for the parent to analyse."""
+    analysed = []
+    for at, fields in enumerate(batch):
+        if written.value >= sent:
+            analysed += [(rest, None) for rest in batch[at:]]
+            break
+        analysed.append((fields, analyse(fields)))
+    return analysed
 
 
 def _die_with_parent() -> None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 from indexer.bm25f import FIELD_B, K1, B, bm25f, field_b, idf
+from indexer.npy_stream import NpyStream
 from indexer.schema import TEXT_FIELDS
 
 META = "scored-meta.json"
@@ -55,60 +55,88 @@ def write_meta(folder: Path) -> None:
 
 
 class ScoredField:
-    """One field's arrays, gathered term by term in index order, then scored
-    and written by `save`."""
+    """One field's arrays, gathered term by term in index order, scored and
+    written a chunk of postings at a time (so the build holds none of them
+    whole), and finished by `save`."""
 
-    def __init__(self, field: str, with_positions: bool):
-        self.field, self.with_positions = field, with_positions
-        self.terms, self.starts, self.ids, self.counts = [], [0], [], []
-        self.offsets, self.positions, self.placed = [0], [], 0
+    # Postings held before they are scored and written out.
+    CHUNK = 1 << 18
+
+    def __init__(self, field: str, with_positions: bool, folder: Path, scoring: dict):
+        """:param scoring: `doc_count`, `lengths` (every passage's quantized
+        length in the field) and `total_length` (the field's exact length
+        over the collection)."""
+        self.field, self.with_positions, self.folder = field, with_positions, Path(folder)
+        self.doc_count = scoring["doc_count"]
+        self.lengths = scoring["lengths"]
+        self.average = (scoring["total_length"] / (self.doc_count or 1)) or 1
+        self.terms, self.starts = [], [0]
+        self._ids, self._counts, self._weights, self._sizes = [], [], [], []
+        self._positions, self._offsets, self.placed = [], [], 0
         self._decode = _PositionsDecoder()
+        prefix = self.folder / f"scored-{field}"
+        kinds = {"ids": np.int32, "counts": np.float32, "scores": np.float64}
+        if with_positions:
+            kinds.update(offsets=np.int64, positions=np.int32)
+        self._out = {kind: NpyStream(f"{prefix}-{kind}.npy", t) for kind, t in kinds.items()}
+        if with_positions:
+            self._out["offsets"].write([0])
 
-    def add(self, term: bytes | str, term_ids: np.ndarray, term_counts: np.ndarray, values):
+    def add(self, term: bytes | str, term_ids: list, term_counts: list, values):
         """One term's passage numbers (ascending), counts and raw positions values."""
         text = term.decode("utf-8") if isinstance(term, bytes) else term
         if "\n" in text:  # cannot be one line of the terms file: left to Whoosh
             return
         self.terms.append(text)
         self.starts.append(self.starts[-1] + len(term_ids))
-        self.ids.append(term_ids)
-        self.counts.append(term_counts)
+        # A fresh generation has no deletions: a term's postings are its frequency.
+        self._weights.append(idf(self.doc_count, len(term_ids)))
+        self._sizes.append(len(term_ids))
+        self._ids += term_ids
+        self._counts += term_counts
         if self.with_positions:
-            decode, positions, offsets = self._decode, self.positions, self.offsets
+            decode, positions, offsets = self._decode, self._positions, self._offsets
             placed = self.placed
             for value in values:
                 found = decode(value)
-                positions.append(found)
+                positions += found
                 placed += len(found)
                 offsets.append(placed)
             self.placed = placed
+        if len(self._ids) >= self.CHUNK:
+            self._write_chunk()
 
-    def save(self, folder: Path, doc_count: int, lengths: np.ndarray, total_length: int) -> None:
-        """Score and write the field's arrays.
-
-        :param lengths: every passage's (quantized) length in the field.
-        :param total_length: the field's exact length over the collection.
-        """
-        field, starts = self.field, self.starts
-        average = (total_length / (doc_count or 1)) or 1
-        all_ids, all_counts = _joined(self.ids, np.int32), _joined(self.counts, np.float32)
-        # A fresh generation has no deletions: a term's postings are its
-        # frequency. Scored in one pass over the field, element by element
-        # exactly as term by term.
-        weights = [idf(doc_count, int(n)) for n in np.diff(starts)]
-        per_posting = np.repeat(np.asarray(weights, dtype=np.float64), np.diff(starts))
-        tf = all_counts.astype(np.float64)
-        scores = bm25f(tf, lengths[all_ids], average, per_posting, field_b(field))
-        prefix = folder / f"scored-{field}"
-        (folder / f"scored-{field}-terms.txt").write_text("\n".join(self.terms), "utf-8")
-        np.save(f"{prefix}-starts.npy", np.asarray(starts, dtype=np.int64))
-        np.save(f"{prefix}-ids.npy", all_ids)
-        np.save(f"{prefix}-counts.npy", all_counts)
-        np.save(f"{prefix}-scores.npy", scores.astype(np.float64))
+    def _write_chunk(self) -> None:
+        """Score the postings held, element by element exactly as term by term
+        or in one pass over the field, and append them to the files."""
+        out = self._out
+        ids = np.array(self._ids, dtype=np.int32)
+        counts = np.array(self._counts, dtype=np.float32)
+        per_posting = np.repeat(np.asarray(self._weights, dtype=np.float64), self._sizes)
+        tf = counts.astype(np.float64)
+        scores = bm25f(tf, self.lengths[ids], self.average, per_posting, field_b(self.field))
+        out["ids"].write(ids)
+        out["counts"].write(counts)
+        out["scores"].write(scores)
         if self.with_positions:
-            np.save(f"{prefix}-offsets.npy", np.asarray(self.offsets, dtype=np.int64))
-            flat = np.fromiter(chain.from_iterable(self.positions), np.int32, self.placed)
-            np.save(f"{prefix}-positions.npy", flat)
+            out["offsets"].write(self._offsets)
+            out["positions"].write(self._positions)
+        self._ids, self._counts, self._weights, self._sizes = [], [], [], []
+        self._positions, self._offsets = [], []
+
+    def save(self) -> None:
+        """Write what is left and the terms, and finish the files."""
+        self._write_chunk()
+        prefix = self.folder / f"scored-{self.field}"
+        (self.folder / f"scored-{self.field}-terms.txt").write_text("\n".join(self.terms), "utf-8")
+        np.save(f"{prefix}-starts.npy", np.asarray(self.starts, dtype=np.int64))
+        for stream in self._out.values():
+            stream.close()
+
+    def abandon(self) -> None:
+        """Remove the unfinished files (the build failed)."""
+        for stream in self._out.values():
+            stream.abandon()
 
 
 def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -155,10 +183,6 @@ def _positions(value: bytes) -> tuple[int, ...]:
         position += code
         found.append(position)
     return tuple(found)
-
-
-def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
 
 def field_length_bytes(reader, field: str) -> np.ndarray:

@@ -20,16 +20,15 @@ pickle's is 0x80, a JSON object's `{`), so every record reads back equal
 to what was written. Written streaming: the writer holds one int64 per
 passage, never the records.
 
-The search core reads them with `app.search.stored_records`, the build
-(the token offsets) with `StoredRecordReader`; a generation built without
-these files stores them in Whoosh and is read from there, as before.
+The search core reads them with `app.search.stored_records`; a generation
+built without these files stores them in Whoosh and is read from there, as
+before.
 """
 
 from __future__ import annotations
 
 import pickle
 from array import array
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -64,25 +63,6 @@ class StoredRecordWriter:
 
     def cancel(self) -> None:
         self._handle.close()
-
-
-class StoredRecordReader:
-    """The records of generation `folder` one after the other, as the
-    part of a Whoosh reader `token_offsets.write_token_offsets` uses: the
-    file is read in order, a record at a time."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self._starts = np.load(self.folder / STARTS, allow_pickle=False)
-
-    def doc_count_all(self) -> int:
-        return len(self._starts) - 1
-
-    def iter_docs(self) -> Iterator[tuple[int, dict]]:
-        """(passage number, stored fields) of every passage, in order."""
-        with open(self.folder / RECORDS, "rb") as handle:
-            for docnum, length in enumerate(np.diff(self._starts).tolist()):
-                yield docnum, decode(handle.read(length))
 
 
 def encode(record: dict) -> bytes:

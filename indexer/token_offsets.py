@@ -18,11 +18,13 @@ there). A generation without these files is highlighted by analysis, as before.
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
 
 from indexer.analysis import WORD_PATTERN, compound_forms, fold
+from indexer.npy_stream import NpyStream
 
 FIELD = "text"
 FIRSTS = f"offsets-{FIELD}-firsts.npy"
@@ -30,16 +32,39 @@ STARTS = f"offsets-{FIELD}-starts.npy"
 _JOINERS = frozenset("'’-.,")
 
 
-def write_token_offsets(folder: Path, reader) -> None:
-    """Write the two arrays above for every passage `reader` holds, in number order."""
-    firsts = np.zeros(reader.doc_count_all() + 1, dtype=np.int64)
-    starts: list[int] = []
-    for docnum, fields in reader.iter_docs():
-        firsts[docnum] = len(starts)
-        starts.extend(position_starts(fields.get(FIELD) or ""))
-        firsts[docnum + 1] = len(starts)
-    np.save(Path(folder) / FIRSTS, firsts)
-    np.save(Path(folder) / STARTS, np.asarray(starts, dtype=np.int32))
+class TokenOffsets:
+    """The two arrays above, written passage by passage as the build adds
+    them (`bulk.BulkWriter`), a chunk of positions at a time: the starts
+    of a corpus are never held whole, nor read back from the segment."""
+
+    # Positions held before they are appended to the file.
+    CHUNK = 1 << 18
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._firsts = array("q", [0])
+        self._pending: list[int] = []
+        self._placed = 0
+        self._starts = NpyStream(self.folder / STARTS, np.int32)
+
+    def add(self, text: str) -> None:
+        """The next passage's text (its number is the count added before)."""
+        found = position_starts(text)
+        self._placed += len(found)
+        self._firsts.append(self._placed)
+        self._pending += found
+        if len(self._pending) >= self.CHUNK:
+            self._starts.write(self._pending)
+            self._pending = []
+
+    def save(self) -> None:
+        self._starts.write(self._pending)
+        self._pending = []
+        self._starts.close()
+        np.save(self.folder / FIRSTS, np.frombuffer(self._firsts, dtype=np.int64))
+
+    def abandon(self) -> None:
+        self._starts.abandon()
 
 
 def position_starts(text: str) -> list[int]:

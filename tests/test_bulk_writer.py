@@ -1,11 +1,15 @@
 """`BulkWriter` writes what Whoosh's own `SegmentWriter` writes: the same
 terms, postings (with the lengths their blocks record), field lengths and
-stored fields, whether its pool stays in memory or spills sorted runs."""
+stored fields, whether its pool stays in memory or spills sorted runs; and
+the segment's files are Whoosh's byte for byte."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.writing import SegmentWriter
 
 from indexer.bulk import BulkWriter
@@ -16,7 +20,8 @@ from tests.conftest import SEEDS
 
 
 def contents(folder, make_writer) -> dict:
-    """Build the seeds with `make_writer(index)`; return all the index holds."""
+    """Build the seeds with `make_writer(index)`; return all the index holds,
+    and under "files" each of the segment's files by name and checksum."""
     corpus = read_corpus(SEEDS)
     index = whoosh_index.create_in(folder, build_schema())
     writer = make_writer(index)
@@ -24,7 +29,25 @@ def contents(folder, make_writer) -> dict:
     for document, passage, position in passages:
         writer.add_document(**passage_fields(document, passage, position))
     writer.commit()
-    return read_contents(index)
+    return {**read_contents(index), "files": segment_files(index)}
+
+
+def segment_files(index) -> dict:
+    """The SHA-256 of each file in the index's compound segment, named
+    without the segment's random id."""
+    files = {}
+    for name in index.storage.list():
+        if not name.endswith(".seg"):
+            continue
+        segment_id = name.removesuffix(".seg").split("_", 1)[1]
+        compound = CompoundStorage(index.storage.open_file(name), use_mmap=False)
+        try:
+            for inner in compound.list():
+                data = compound.open_file(inner).read()
+                files[inner.replace(segment_id, "ID")] = hashlib.sha256(data).hexdigest()
+        finally:
+            compound.close()
+    return files
 
 
 def read_contents(index) -> dict:
@@ -62,4 +85,5 @@ def whoosh_contents(tmp_path_factory):
 def test_bulk_writer_writes_what_whoosh_writes(tmp_path, whoosh_contents, limitmb):
     bulk = contents(tmp_path, lambda index: BulkWriter(index, limitmb=limitmb))
     assert len(bulk["postings"]) > 1000
+    assert any(name.endswith(".pst") for name in bulk["files"])
     assert bulk == whoosh_contents
