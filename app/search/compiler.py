@@ -222,6 +222,8 @@ class QueryCompiler:
             variants = self.vocabulary.near(folded, fuzzy)
         else:
             variants = self.vocabulary.variants(folded) if expand else []
+        if not variants:
+            return query, query
         stems = {self.vocabulary.stems[v] for v in variants} - {stem(folded)}
         if not stems:
             return query, query
