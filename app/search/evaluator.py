@@ -102,7 +102,10 @@ class Evaluator:
         """`queries` with repeats folded into a count, in first-seen order."""
         counted: dict[object, list] = {}
         for query in queries:
-            key = self.identity(query)
+            if isinstance(query, Term):  # `identity`, without the call
+                key = ("term", query.fieldname, query.text, query.boost)
+            else:
+                key = self.identity(query)
             seen = counted.get(key)
             if seen is None:
                 counted[key] = [query, 1]
@@ -244,6 +247,11 @@ def _structure(query, identity) -> tuple:
         return ("andmaybe", boost, identity(query.a), identity(query.b))
     if isinstance(query, (And, Or, DisjunctionMax)):
         tiebreak = getattr(query, "tiebreak", 0.0)
-        children = tuple(identity(child) for child in query.subqueries)
+        children = tuple(
+            [
+                ("term", c.fieldname, c.text, c.boost) if isinstance(c, Term) else identity(c)
+                for c in query.subqueries
+            ]
+        )
         return (type(query).__name__, boost, tiebreak, children)
     return ("other", id(query))  # an unknown type is remembered per object
