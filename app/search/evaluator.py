@@ -159,7 +159,7 @@ class Evaluator:
         if query.fieldname not in self._fields or self.budget.exhausted():
             return
         ids, scores = self.postings.scored(query.fieldname, query.text)
-        self.budget.charge_postings(len(ids))
+        self.budget.spend_postings(len(ids))  # the clock was just read
         if len(ids):
             parts.append((ids, _boosted(scores, factor * query.boost)))
 
