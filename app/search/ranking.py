@@ -2,6 +2,10 @@
 evaluator: the matched passages (the query, the API's filters and the
 query's exclusions), their tiers and scores, grouping by document, and the
 page asked for with its facets.
+
+Only what the page can show is computed past the match set: tiers are
+taken best first, and (results not grouped) none after those that already
+hold the page's passages; the total and facets count the whole match set.
 """
 
 from __future__ import annotations
