@@ -167,8 +167,7 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     distinct matched words; a short passage is shown whole."""
     if len(text) <= limit + 40:
         return 0, len(text)
-    # Runs past the sentence after the last matched word's cannot win.
-    bounds = sentence_bounds(text, through=spans[-1][0] if spans else 0)
+    bounds = sentence_bounds(text)
     last_sentence = len(bounds) - 2
     # The matched words of each sentence that has any: a word holds no
     # space, so it never straddles two sentences.
@@ -200,21 +199,11 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     return a, b
 
 
-def sentence_bounds(text: str, through: int | None = None) -> list[int]:
+def sentence_bounds(text: str) -> list[int]:
     """Where the sentences of `text` start, then its end: sentence `k` is
-    `text[bounds[k]:bounds[k + 1]]`, none of them empty. With `through`,
-    only as far as the sentence after the one holding character `through`."""
+    `text[bounds[k]:bounds[k + 1]]`, none of them empty."""
     bounds = [0]
-    if through is None:
-        bounds += map(_match_end, _SENTENCE_END.finditer(text))
-    else:
-        after = 0
-        for match in _SENTENCE_END.finditer(text):
-            bounds.append(match.end())
-            if bounds[-1] > through:
-                after += 1
-                if after == 2:
-                    return bounds
+    bounds += map(_match_end, _SENTENCE_END.finditer(text))
     if bounds[-1] != len(text):  # a text ending in a sentence's end has it already
         bounds.append(len(text))
     return bounds
