@@ -177,20 +177,19 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     best, best_score = (0, min(len(text), limit)), -1.0
     for i in _candidate_sentences(words):
         here = words.get(i, [])
-        for j in (i, i + 1):
-            if j > last_sentence:
-                continue
-            a, b = bounds[i], bounds[j + 1]
-            if j > i:
-                if b - a > limit * 1.3:
-                    continue
-                inside = here + words.get(j, [])
-            else:
-                inside = here
-            score = len(set(inside)) + 0.1 * len(inside)
+        # Alone, a sentence without a matched word scores below the first
+        # sentence alone (scored first), so only the first is scored so.
+        if here or i == 0:
+            score = len(set(here)) + 0.1 * len(here)
             score -= 0.001 * i  # earlier wins ties
             if score > best_score:
-                best, best_score = (a, b), score
+                best, best_score = (bounds[i], bounds[i + 1]), score
+        if i < last_sentence and bounds[i + 2] - bounds[i] <= limit * 1.3:
+            inside = here + words.get(i + 1, [])
+            score = len(set(inside)) + 0.1 * len(inside)
+            score -= 0.001 * i
+            if score > best_score:
+                best, best_score = (bounds[i], bounds[i + 2]), score
     a, b = best
     if b - a > limit * 1.3:  # one very long sentence: centre on the first match
         first = next((s for s, e in spans if a <= s < b), a)
