@@ -26,12 +26,6 @@ class TestSentenceBounds:
     def test_a_text_without_a_sentence_end_is_one_sentence(self):
         assert bounds_of("no end here") == [0, 11]
 
-    def test_through_stops_at_the_sentence_after_the_one_holding_it(self):
-        text = "A a. B b. C c. D d. E e."
-        assert bounds_of(text) == [0, 5, 10, 15, 20, 24]
-        assert bounds_of(text, through=6) == [0, 5, 10, 15]
-        assert bounds_of(text, through=17) == [0, 5, 10, 15, 20, 24]
-
 
 @pytest.mark.parametrize(
     ("html", "ends"),

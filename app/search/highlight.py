@@ -167,8 +167,7 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     distinct matched words; a short passage is shown whole."""
     if len(text) <= limit + 40:
         return 0, len(text)
-    # Runs past the sentence after the last matched word's cannot win.
-    bounds = sentence_bounds(text, through=spans[-1][0] if spans else 0)
+    bounds = sentence_bounds(text)
     last_sentence = len(bounds) - 2
     # The matched words of each sentence that has any: a word holds no
     # space, so it never straddles two sentences.
@@ -178,20 +177,19 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     best, best_score = (0, min(len(text), limit)), -1.0
     for i in _candidate_sentences(words):
         here = words.get(i, [])
-        for j in (i, i + 1):
-            if j > last_sentence:
-                continue
-            a, b = bounds[i], bounds[j + 1]
-            if j > i:
-                if b - a > limit * 1.3:
-                    continue
-                inside = here + words.get(j, [])
-            else:
-                inside = here
-            score = len(set(inside)) + 0.1 * len(inside)
+        # Alone, a sentence without a matched word scores below the first
+        # sentence alone (scored first), so only the first is scored so.
+        if here or i == 0:
+            score = len(set(here)) + 0.1 * len(here)
             score -= 0.001 * i  # earlier wins ties
             if score > best_score:
-                best, best_score = (a, b), score
+                best, best_score = (bounds[i], bounds[i + 1]), score
+        if i < last_sentence and bounds[i + 2] - bounds[i] <= limit * 1.3:
+            inside = here + words.get(i + 1, [])
+            score = len(set(inside)) + 0.1 * len(inside)
+            score -= 0.001 * i
+            if score > best_score:
+                best, best_score = (bounds[i], bounds[i + 2]), score
     a, b = best
     if b - a > limit * 1.3:  # one very long sentence: centre on the first match
         first = next((s for s, e in spans if a <= s < b), a)
@@ -200,21 +198,11 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     return a, b
 
 
-def sentence_bounds(text: str, through: int | None = None) -> list[int]:
+def sentence_bounds(text: str) -> list[int]:
     """Where the sentences of `text` start, then its end: sentence `k` is
-    `text[bounds[k]:bounds[k + 1]]`, none of them empty. With `through`,
-    only as far as the sentence after the one holding character `through`."""
+    `text[bounds[k]:bounds[k + 1]]`, none of them empty."""
     bounds = [0]
-    if through is None:
-        bounds += map(_match_end, _SENTENCE_END.finditer(text))
-    else:
-        after = 0
-        for match in _SENTENCE_END.finditer(text):
-            bounds.append(match.end())
-            if bounds[-1] > through:
-                after += 1
-                if after == 2:
-                    return bounds
+    bounds += map(_match_end, _SENTENCE_END.finditer(text))
     if bounds[-1] != len(text):  # a text ending in a sentence's end has it already
         bounds.append(len(text))
     return bounds
