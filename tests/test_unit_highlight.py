@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 
 import pytest
 
-from app.search.highlight import EXCERPT_CHARS, _window, ends_sentence, excerpt_of_spans
+from app.search.highlight import EXCERPT_CHARS, _render, _window, ends_sentence, excerpt_of_spans
 from app.search.highlight import sentence_bounds as bounds_of
 from indexer.analysis import WORD_PATTERN
 
@@ -97,3 +97,16 @@ def test_only_our_mark_is_markup_in_an_excerpt():
     assert "&amp; &quot;quoted&quot; &#x27;word&#x27;" in html
     short = excerpt_of_spans("x <mark>y</mark> \x00z\x01", [(18, 19)])
     assert short == "x &lt;mark&gt;y&lt;/mark&gt; \x00<mark>z</mark>\x01"
+
+
+@pytest.mark.parametrize(
+    ("text", "cut_after", "expected"),
+    [
+        ('He said "fine", and left.', '",', "He <mark>said</mark> &quot;fine&quot;…"),
+        ("He said it's, and left.", "'s,", "He <mark>said</mark> it&#x27;s…"),
+        ("He said fine; and left.", "fine;", "He <mark>said</mark> fine…"),
+    ],
+)
+def test_an_excerpt_cut_after_punctuation_keeps_its_escapes_whole(text, cut_after, expected):
+    end = text.index(cut_after) + len(cut_after)
+    assert _render(text, [(3, 7)], 0, end) == expected

@@ -30,6 +30,7 @@ _CLOSER_ENDS = frozenset(closer[-1] for closer in _CLOSERS)
 _SENTENCE_MARKS = ".!?…؟"
 # Cut from an excerpt's end before its "…" (as `;` it cuts an entity's end).
 _TRAILING_PUNCTUATION = ",;:،؛"
+_ENTITY_AT_END = re.compile(r"&(?:#x?[0-9a-fA-F]+|[a-zA-Z]+);\Z")
 # Stand-ins for `<mark>` and `</mark>` while a window is escaped (`_render`).
 _OPEN, _CLOSE = "\x00", "\x01"
 
@@ -244,7 +245,17 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
         body = "".join(pieces)
     html = ("…" + body if start > 0 else body).strip()
     if end < len(text):  # cut short: "word…", but "place. …" after a sentence, never ".…"
-        html = html + " …" if ends_sentence(html) else html.rstrip(_TRAILING_PUNCTUATION) + "…"
+        html = html + " …" if ends_sentence(html) else _without_trailing_punctuation(html) + "…"
+    return html
+
+
+def _without_trailing_punctuation(html: str) -> str:
+    """`html` without the commas, colons and semicolons it ends with, but
+    never the `;` that ends an escaped character (`&quot;`, `&#x27;`)."""
+    while html and html[-1] in _TRAILING_PUNCTUATION:
+        if html[-1] == ";" and _ENTITY_AT_END.search(html):
+            break
+        html = html[:-1]
     return html
 
 
