@@ -11,7 +11,9 @@ atomically (see `generations`). Besides the Whoosh files, a generation holds:
   frequency, which the search core uses for typo tolerance, "did you mean"
   and completions without scanning the index;
 - `typos-*.npy`, `typos-meta.json`: the vocabulary's deletion index, which
-  finds a typo's neighbours by look-up (see `typo_index`).
+  finds a typo's neighbours by look-up (see `typo_index`);
+- `stored-records.*`: each passage's stored fields, which Whoosh no longer
+  stores (see `stored_records`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from indexer.passages import (
 from indexer.pipeline import AnalysedPassages, WalkResult
 from indexer.schema import build_schema
 from indexer.sources import DEFAULT_BUDGET
+from indexer.stored_records import StoredRecordWriter
 from indexer.typo_index import write_typo_index
 
 __all__ = ["BuildReport", "build_index"]
@@ -115,14 +118,18 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
     index = whoosh_index.create_in(folder, build_schema())
     # The scored arrays and the token offsets are written with the segment (see `bulk`).
     writer = BulkWriter(index, limitmb=pool_mb, scored_folder=folder)
+    records = StoredRecordWriter(folder)  # each passage's stored fields
     try:
         with AnalysedPassages(source_dir, reading, progress) as passages:
             for fields, analysed in passages:
                 writer.add_analysed(fields, analysed)
+                records.add(fields)
             runs = len(writer.pool.runs)
             writer.commit()
+            records.finish()
     except BaseException:
         writer.cancel()
+        records.cancel()
         raise
     return passages.result, runs
 

@@ -147,6 +147,11 @@ class BulkWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def commit(self, *args, **kwargs):
+        if not self._added and self.offsets is not None:  # no segment, so no offsets either
+            self.offsets.abandon()
+        super().commit(*args, **kwargs)
+
     def cancel(self):
         if self.offsets is not None:
             self.offsets.abandon()

@@ -1,6 +1,12 @@
 """The index schema: which passage fields are searched, filtered, faceted and
 stored. The indexer owns it because the index format is the indexer's to define;
 the search core reads field names from here and nowhere else.
+
+The stored fields are kept in the generation's own records
+(`stored_records`), not by Whoosh: its stored column pickles and
+compresses every passage (0.8 s of a WikiText-2 build) and a search paid
+a decompress per hit. A generation built before keeps them in Whoosh and
+is read from there.
 """
 
 from __future__ import annotations
@@ -16,19 +22,41 @@ SCHEMA_VERSION = 3 * 100 + ANALYSIS_VERSION
 
 # Searchable text fields, as the search core weighs them (BM25F).
 TEXT_FIELDS = ("text", "title", "section", "speaker")
+# What a passage's stored fields hold (the search core's hits, the source
+# viewer, the API's passage): kept in the records, in name order.
+STORED_FIELDS = (
+    "citation",
+    "document",
+    "id",
+    "kind",
+    "language",
+    "section",
+    "source",
+    "speaker",
+    "tags",
+    "text",
+    "title",
+)
 
 
-def build_schema() -> Schema:
-    """A fresh schema (analyzers keep state, so each writer gets its own)."""
+def build_schema(whoosh_stores: bool = False) -> Schema:
+    """A fresh schema (analyzers keep state, so each writer gets its own).
+
+    :param whoosh_stores: Whoosh stores `STORED_FIELDS` too, as generations
+        built before the records did (to compare with them).
+    """
+    kept = whoosh_stores
+    citation = STORED()
+    citation.stored = kept  # carried to the records, indexed nowhere
     return Schema(
-        id=ID(stored=True, unique=True),
-        document=ID(stored=True),
-        source=ID(stored=True, sortable=True),
-        kind=ID(stored=True),
-        text=TEXT(analyzer=stemming_analyzer(), stored=True, phrase=True),
-        title=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
-        section=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
-        speaker=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=True, phrase=False),
+        id=ID(stored=kept, unique=True),
+        document=ID(stored=kept),
+        source=ID(stored=kept, sortable=True),
+        kind=ID(stored=kept),
+        text=TEXT(analyzer=stemming_analyzer(), stored=kept, phrase=True),
+        title=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=kept, phrase=False),
+        section=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=kept, phrase=False),
+        speaker=TEXT(analyzer=stemming_analyzer(exact_forms=False), stored=kept, phrase=False),
         # Exact values for facets and filters, kept in columns for fast grouping.
         section_path=ID(sortable=True),
         speaker_name=ID(sortable=True),
@@ -37,11 +65,11 @@ def build_schema() -> Schema:
         # postings); a code passage's language. Not a column: a sortable
         # KEYWORD field left a descriptor open in serving workers per reopened
         # generation (the rebuild-while-serving test saw 9 -> 17 after five).
-        tags=KEYWORD(stored=True, commas=True, scorable=False),
-        language=ID(stored=True),
+        tags=KEYWORD(stored=kept, commas=True, scorable=False),
+        language=ID(stored=kept),
         # The passage's place in build order: a column only (the search core
         # maps passages to documents with it). A NUMERIC field would also
         # index every value for range queries nobody asks: 16% of all postings.
         position=COLUMN(NumericColumn("Q")),
-        citation=STORED(),
+        citation=citation,
     )

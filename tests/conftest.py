@@ -13,15 +13,17 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
-from whoosh import index as whoosh_index
 
+from app.search.stored_records import open_records
 from app.settings import SETTINGS
 from indexer.build import BuildReport, build_index
 from indexer.corpus import documents_of, read_corpus, train_splitter
 from indexer.generations import GenerationStore
 from indexer.models import Document, Passage
 from indexer.sources import read_source
+from indexer.stored_records import STARTS
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -71,9 +73,10 @@ def read_passages() -> Callable[[Path], Documents]:
 
 def stored_passages(index_dir: Path) -> list[dict]:
     """The stored fields of every passage in the live generation of `index_dir`."""
-    index = whoosh_index.open_dir(str(GenerationStore(index_dir).current()))
-    with index.searcher() as searcher:
-        return [dict(fields) for fields in searcher.all_stored_fields()]
+    folder = GenerationStore(index_dir).current()
+    count = len(np.load(folder / STARTS)) - 1
+    records = open_records(folder, count, whoosh_stores=False)
+    return [records(docnum) for docnum in range(count)]
 
 
 def decoded_text(root: Path, relative_path: str) -> str:

@@ -55,6 +55,8 @@ PREFIX_EXPANSIONS = 64
 # 4,096 words in four fields each.
 MAX_EXPANSIONS = 256
 MIN_PREFIX_EXPANSIONS = 4
+# Plain words whose groups a compiler remembers; past it the memory starts again.
+WORD_MEMORY = 4096
 
 
 @dataclass
@@ -89,6 +91,9 @@ class QueryCompiler:
         self.vocabulary = vocabulary
         self.synonyms = synonyms
         self.sources = sources
+        # folded word -> its group's (query, strict query, marks): a word's
+        # group depends on the vocabulary alone, which lives as long as this.
+        self._words: dict[str, tuple[object, object, Marks]] = {}
 
     def compile(self, clauses: list[Clause]) -> Compiled:
         compiled = Compiled(ranked=NullQuery)
@@ -194,11 +199,23 @@ class QueryCompiler:
                     continue
                 extras.append(alternatives)
                 skip_synonyms_until = position + length
-            marks = Marks()
-            query, strict = self._word(word, marks, expand=True)
+            query, strict, marks = self._plain_word(word)
             is_content = word not in STOPWORDS
             result[clause_index].append(_Group(query, strict, word, is_content, marks))
         return result, extras
+
+    def _plain_word(self, folded: str) -> tuple[object, object, Marks]:
+        """`_word` with typo variants, remembered per word: most queries
+        repeat words others used. The queries and marks are shared, so
+        nothing may change them (the evaluator and `Marks.update` only read)."""
+        known = self._words.get(folded)
+        if known is None:
+            if len(self._words) >= WORD_MEMORY:
+                self._words.clear()
+            marks = Marks()
+            query, strict = self._word(folded, marks, expand=True)
+            known = self._words[folded] = (query, strict, marks)
+        return known
 
     def _member(self, member: tuple[str, ...], marks: Marks):
         if len(member) == 1:
@@ -222,6 +239,8 @@ class QueryCompiler:
             variants = self.vocabulary.near(folded, fuzzy)
         else:
             variants = self.vocabulary.variants(folded) if expand else []
+        if not variants:
+            return query, query
         stems = {self.vocabulary.stems[v] for v in variants} - {stem(folded)}
         if not stems:
             return query, query

@@ -49,17 +49,29 @@ def tier_levels(evaluator, compiled: Compiled, ranked, matched: np.ndarray) -> t
     return levels_within(compiled.tiers, within, ranked.scores)
 
 
-def levels_within(tiers: list, within, scores: np.ndarray) -> tuple:
+def levels_within(tiers: list, within, scores: np.ndarray, enough: int | None = None) -> tuple:
     """The tier of each of some candidate passages and its score within it:
     a tier's own score for the passages in a tier, `scores` (the ranked
     score) for the rest. Both engines order by it; `within(tier)` says,
-    over the same candidates as `scores`, which are in it and their scores."""
-    level = np.full(len(scores), len(tiers), dtype=np.int16)
+    over the same candidates as `scores`, which are in it and their scores.
+
+    Tiers are taken best first, and with `enough`, those after the first
+    that together hold `enough` candidates are not asked for: their
+    passages cannot reach the first `enough` places (they keep the level
+    of the untiered rest, and its score)."""
+    lowest = len(tiers)
+    level = np.full(len(scores), lowest, dtype=np.int16)
     scores = scores.copy()
-    for number in reversed(range(len(tiers))):
-        inside, tier_scores = within(tiers[number])
+    placed = 0
+    for number, tier in enumerate(tiers):
+        if enough is not None and placed >= enough:
+            break
+        inside, tier_scores = within(tier)
+        if number:
+            inside = inside & (level == lowest)
         level[inside] = number
         scores[inside] = tier_scores[inside]
+        placed += int(np.count_nonzero(inside))
     return level, scores
 
 

@@ -42,7 +42,7 @@ from whoosh.query import (
 from app.search.budget import Budget
 from app.search.phrases import CHUNK, best_candidates, phrase_hits
 from app.search.postings import Postings
-from app.search.sparse import Matches, intersect, locate, nothing, summed, union
+from app.search.sparse import Matches, intersect, nothing, summed, union
 
 _NULL = type(NullQuery)
 
@@ -61,8 +61,8 @@ class Evaluator:
         self.postings = postings
         self.size = postings.doc_count
         self.budget = budget or Budget()
-        self._fields = frozenset(postings.searcher.schema.names())
-        self._memo: dict[int, Matches] = {}
+        self._fields = postings.fields
+        self._memo: dict[object, Matches] = {}
         self._identities: dict[int, tuple[object, int]] = {}
         self._structures: dict[tuple, int] = {}
 
@@ -84,9 +84,12 @@ class Evaluator:
         self._memo[key] = matches
         return matches
 
-    def identity(self, query) -> int:
-        """A number per distinct computation: equal for clauses of the same
-        structure (worked out once per object, from its children's numbers)."""
+    def identity(self, query) -> object:
+        """A key per distinct computation: equal for clauses of the same
+        structure. A leaf is its own parameters; a compound is numbered
+        (once per object) from its parameters and its children's keys."""
+        if isinstance(query, Term):
+            return ("term", query.fieldname, query.text, query.boost)
         known = self._identities.get(id(query))
         if known is not None and known[0] is query:
             return known[1]
@@ -97,13 +100,17 @@ class Evaluator:
 
     def _distinct(self, queries) -> list[tuple[object, int]]:
         """`queries` with repeats folded into a count, in first-seen order."""
-        counted: dict[int, list] = {}
+        counted: dict[object, list] = {}
         for query in queries:
-            key = self.identity(query)
-            if key in counted:
-                counted[key][1] += 1
+            if isinstance(query, Term):  # `identity`, without the call
+                key = ("term", query.fieldname, query.text, query.boost)
             else:
+                key = self.identity(query)
+            seen = counted.get(key)
+            if seen is None:
                 counted[key] = [query, 1]
+            else:
+                seen[1] += 1
         return [(query, count) for query, count in counted.values()]
 
     # -- node types ------------------------------------------------------------------
@@ -120,7 +127,7 @@ class Evaluator:
         if isinstance(query, AndMaybe):
             required, optional = self.evaluate(query.a), self.evaluate(query.b)
             _, extra = optional.at(required.ids)
-            return Matches(required.ids, (required.scores + extra) * query.boost)
+            return Matches(required.ids, _boosted(required.scores + extra, query.boost))
         if isinstance(query, DisjunctionMax):
             return self._best(query)
         if isinstance(query, Phrase):
@@ -132,22 +139,29 @@ class Evaluator:
         flattening nested `Or`s (a sum of sums is one sum), so that most of a
         query is one `summed` over concatenated postings."""
         if isinstance(query, Term):
-            if query.fieldname not in self._fields or self.budget.exhausted():
-                return
-            ids, scores = self.postings.scored(query.fieldname, query.text)
-            self.budget.charge_postings(len(ids))
-            if len(ids):
-                parts.append((ids, scores * (factor * query.boost)))
+            self._term(query, parts, factor)
         elif isinstance(query, Or):
+            weight = factor * query.boost
             for child, count in self._distinct(query.subqueries):
-                self._accumulate(child, parts, factor * query.boost * count)
+                if isinstance(child, Term):  # the common child, without a call more
+                    self._term(child, parts, weight * count)
+                else:
+                    self._accumulate(child, parts, weight * count)
         elif isinstance(query, Prefix):
             for text in self.postings.expand_prefix(query.fieldname, query.text):
-                self._accumulate(Term(query.fieldname, text), parts, factor * query.boost)
+                self._term(Term(query.fieldname, text), parts, factor * query.boost)
         elif query is not None and not isinstance(query, _NULL):
             child = self.evaluate(query)
             if len(child):
-                parts.append((child.ids, child.scores * factor))
+                parts.append((child.ids, _boosted(child.scores, factor)))
+
+    def _term(self, query: Term, parts: list, factor: float) -> None:
+        if query.fieldname not in self._fields or self.budget.exhausted():
+            return
+        ids, scores = self.postings.scored(query.fieldname, query.text)
+        self.budget.spend_postings(len(ids))  # the clock was just read
+        if len(ids):
+            parts.append((ids, _boosted(scores, factor * query.boost)))
 
     def _all(self, children, boost: float) -> Matches:
         if not children:
@@ -157,11 +171,12 @@ class Evaluator:
         for part in parts:
             if not len(ids):
                 return nothing()
-            ids = intersect(ids, part.ids)
-        scores = np.zeros(len(ids))
+            if part.ids is not ids:
+                ids = intersect(ids, part.ids)
+        scores = 0.0
         for part in parts:
-            scores += part.scores[locate(part.ids, ids)[1]]
-        return Matches(ids, scores * boost)
+            scores = scores + (part.scores if part.ids is ids else part.scores_at(ids))
+        return Matches(ids, _boosted(scores, boost))
 
     def _best(self, query: DisjunctionMax) -> Matches:
         parts = [self.evaluate(child) for child in query.subqueries]
@@ -178,25 +193,24 @@ class Evaluator:
         """Whoosh's phrase: each word 1 to `slop` positions after the previous
         one; scored as the sum of its words' scores."""
         field, words = query.fieldname, list(query.words)
-        if (
-            not words
-            or field not in self._fields
-            or not all(self.postings.has(field, w) for w in words)
-        ):
+        if not words or field not in self._fields:
             return nothing()
         postings = [self.postings.scored(field, w) for w in words]
         candidates = min((ids for ids, _ in postings), key=len)
         for ids, _ in postings:
-            candidates = intersect(candidates, ids)
+            if not len(candidates):
+                return nothing()
+            if ids is not candidates:
+                candidates = intersect(candidates, ids)
         if not len(candidates):
             return nothing()
         candidates = best_candidates(words, candidates, postings, self.budget)
         hits = phrase_hits(self.postings, self.budget, field, words, candidates, query.slop)
         if not len(hits):
             return nothing()
-        scores = np.zeros(len(hits))
+        scores = 0.0
         for ids, word_scores in postings:
-            scores += word_scores[np.searchsorted(ids, hits)]
+            scores = scores + word_scores[ids.searchsorted(hits)]
         return Matches(hits, scores * query.boost)
 
     def _by_whoosh(self, query) -> Matches:
@@ -214,14 +228,17 @@ class Evaluator:
         return Matches(ids[order], scores[order])
 
 
+def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
+    """`scores * boost`, the same floats; without the copy for a boost of 1."""
+    return scores if boost == 1.0 else scores * boost
+
+
 def _structure(query, identity) -> tuple:
     """A clause as a tuple of its own parameters and its children's
     `identity`: equal tuples compute the same `Matches`."""
     if query is None or isinstance(query, _NULL):
         return ("null",)
     boost = query.boost
-    if isinstance(query, Term):
-        return ("term", query.fieldname, query.text, boost)
     if isinstance(query, Prefix):
         return ("prefix", query.fieldname, query.text, boost)
     if isinstance(query, Phrase):
@@ -230,6 +247,11 @@ def _structure(query, identity) -> tuple:
         return ("andmaybe", boost, identity(query.a), identity(query.b))
     if isinstance(query, (And, Or, DisjunctionMax)):
         tiebreak = getattr(query, "tiebreak", 0.0)
-        children = tuple(identity(child) for child in query.subqueries)
+        children = tuple(
+            [
+                ("term", c.fieldname, c.text, c.boost) if isinstance(c, Term) else identity(c)
+                for c in query.subqueries
+            ]
+        )
         return (type(query).__name__, boost, tiebreak, children)
     return ("other", id(query))  # an unknown type is remembered per object

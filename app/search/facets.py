@@ -28,18 +28,15 @@ class Facets:
     """The facet columns and tag postings of one open index, per passage."""
 
     def __init__(self, reader):
-        self._columns: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
+        # Each column's values numbered in alphabetical order (0: no value,
+        # never listed), so a value's code is its place among ties too.
+        self._columns: dict[str, tuple[np.ndarray, list[str]]] = {}
         for name, column in FACET_COLUMNS.items():
-            codes: dict[str, int] = {"": 0}  # code 0: no value, never listed
-            per_passage = [
-                codes.setdefault(_text(value), len(codes)) for value in reader.column_reader(column)
-            ]
-            values = list(codes)
-            alphabetical = np.empty(len(values), dtype=np.int64)
-            alphabetical[sorted(range(len(values)), key=values.__getitem__)] = np.arange(
-                len(values)
-            )
-            self._columns[name] = (np.asarray(per_passage, dtype=np.int64), values, alphabetical)
+            texts = [_text(value) for value in reader.column_reader(column)]
+            values = sorted(set(texts) | {""})
+            code_of = dict(zip(values, range(len(values)), strict=True))
+            codes = np.fromiter(map(code_of.__getitem__, texts), dtype=np.int64, count=len(texts))
+            self._columns[name] = (codes, values)
         passages, tags = [], []
         self._tag_names: list[str] = []
         if TAGS_FIELD in reader.schema:
@@ -61,11 +58,11 @@ class Facets:
         With `document_of` (each passage's document), documents are counted."""
         facets = {}
         owners = None if document_of is None else document_of[matched]
-        for name, (codes, values, alphabetical) in self._columns.items():
+        for name, (codes, values) in self._columns.items():
             present, counts = _counts(codes[matched], owners, len(values))
-            valued = present != 0  # code 0: no value
-            present, counts = present[valued], counts[valued]
-            best = _most_frequent(counts, alphabetical[present], len(values), limit)
+            if len(present) and present[0] == 0:  # code 0: no value
+                present, counts = present[1:], counts[1:]
+            best = _most_frequent(counts, present, len(values), limit)
             facets[name] = [
                 FacetValue(values[c], n)
                 for c, n in zip(present[best].tolist(), counts[best].tolist(), strict=True)

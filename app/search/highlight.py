@@ -12,7 +12,7 @@ not every "I" in the passage.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -24,8 +24,14 @@ EXCERPT_CHARS = 280
 # next sentence starts after the space). Written without a look-behind, so
 # the search skips to the marks instead of testing every character.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
-_ENDS_SENTENCE = re.compile(r"[.!?…؟](?:[\"'”’)\]]|&quot;|&#x27;|</mark>)*$")
-_TRAILING_COMMA = re.compile(r"[,;:،؛]+$")
+# What may follow a sentence's mark at the end of an excerpt (escaped).
+_CLOSERS = ('"', "'", "”", "’", ")", "]", "&quot;", "&#x27;", "</mark>")
+_CLOSER_ENDS = frozenset(closer[-1] for closer in _CLOSERS)
+_SENTENCE_MARKS = ".!?…؟"
+# Cut from an excerpt's end before its "…" (as `;` it cuts an entity's end).
+_TRAILING_PUNCTUATION = ",;:،؛"
+# Stand-ins for `<mark>` and `</mark>` while a window is escaped (`_render`).
+_OPEN, _CLOSE = "\x00", "\x01"
 
 
 @dataclass
@@ -161,22 +167,28 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     distinct matched words; a short passage is shown whole."""
     if len(text) <= limit + 40:
         return 0, len(text)
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
-    sentences = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    # Runs past the sentence after the last matched word's cannot win.
+    bounds = sentence_bounds(text, through=spans[-1][0] if spans else 0)
+    last_sentence = len(bounds) - 2
+    # The matched words of each sentence that has any: a word holds no
+    # space, so it never straddles two sentences.
+    words: dict[int, list[str]] = {}
+    for s, e in spans:
+        words.setdefault(bisect_right(bounds, s) - 1, []).append(text[s:e].casefold())
     best, best_score = (0, min(len(text), limit)), -1.0
-    # Spans never overlap, so those inside a sentence run are a slice of them.
-    span_starts, span_ends = [s for s, _ in spans], [e for _, e in spans]
-    words = [text[s:e].casefold() for s, e in spans]
-    for i in range(len(sentences)):
+    for i in _candidate_sentences(words):
+        here = words.get(i, [])
         for j in (i, i + 1):
-            if j >= len(sentences):
+            if j > last_sentence:
                 continue
-            a, b = sentences[i][0], sentences[j][1]
-            if b - a > limit * 1.3 and j > i:
-                continue
-            first, last = bisect_left(span_starts, a), bisect_right(span_ends, b)
-            inside = set(words[first:last])
-            score = len(inside) + 0.1 * max(0, last - first)
+            a, b = bounds[i], bounds[j + 1]
+            if j > i:
+                if b - a > limit * 1.3:
+                    continue
+                inside = here + words.get(j, [])
+            else:
+                inside = here
+            score = len(set(inside)) + 0.1 * len(inside)
             score -= 0.001 * i  # earlier wins ties
             if score > best_score:
                 best, best_score = (a, b), score
@@ -188,21 +200,76 @@ def _window(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[int, i
     return a, b
 
 
+def sentence_bounds(text: str, through: int | None = None) -> list[int]:
+    """Where the sentences of `text` start, then its end: sentence `k` is
+    `text[bounds[k]:bounds[k + 1]]`, none of them empty. With `through`,
+    only as far as the sentence after the one holding character `through`."""
+    bounds = [0]
+    if through is None:
+        bounds += map(_match_end, _SENTENCE_END.finditer(text))
+    else:
+        after = 0
+        for match in _SENTENCE_END.finditer(text):
+            bounds.append(match.end())
+            if bounds[-1] > through:
+                after += 1
+                if after == 2:
+                    return bounds
+    if bounds[-1] != len(text):  # a text ending in a sentence's end has it already
+        bounds.append(len(text))
+    return bounds
+
+
+_match_end = re.Match.end
+
+
+def _candidate_sentences(words: dict[int, list[str]]) -> list[int]:
+    """The sentences a winning run of `_window` can start at: the first, and
+    each that holds, or comes just before one that holds, a matched word.
+    A run from any other sentence holds none, so it scores less than the
+    run of the first sentence alone, which is scored before it."""
+    candidates = {0, *words}
+    candidates.update(sentence - 1 for sentence in words if sentence)
+    return sorted(candidates)
+
+
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
     start, end = _snap_to_words(text, start, end)
-    pieces = ["…" if start > 0 else ""]
+    # The tags stand in the window as two characters the text lacks, so it
+    # is escaped in one call (escaping is per character: the same HTML).
+    tagged = _OPEN not in text and _CLOSE not in text
+    pieces = []
     cursor = start
     for s, e in spans:
         if s < start or e > end:
             continue
-        pieces.append(escape(text[cursor:s]))
-        pieces.append(f"<mark>{escape(text[s:e])}</mark>")
+        if tagged:
+            pieces += (text[cursor:s], _OPEN, text[s:e], _CLOSE)
+        else:
+            pieces += (escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>")
         cursor = e
-    pieces.append(escape(text[cursor:end]))
-    html = "".join(pieces).strip()
+    if tagged:
+        pieces.append(text[cursor:end])
+        body = escape("".join(pieces)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    else:
+        pieces.append(escape(text[cursor:end]))
+        body = "".join(pieces)
+    html = ("…" + body if start > 0 else body).strip()
     if end < len(text):  # cut short: "word…", but "place. …" after a sentence, never ".…"
-        html = html + " …" if _ENDS_SENTENCE.search(html) else _TRAILING_COMMA.sub("", html) + "…"
+        html = html + " …" if ends_sentence(html) else html.rstrip(_TRAILING_PUNCTUATION) + "…"
     return html
+
+
+def ends_sentence(html: str) -> bool:
+    """Whether `html` ends a sentence: its mark, then any closing quotes,
+    brackets and `</mark>` tags. Read from the end: no closer ends another."""
+    end = len(html)
+    while end and html[end - 1] in _CLOSER_ENDS:
+        closer = next((c for c in _CLOSERS if html.endswith(c, 0, end)), None)
+        if closer is None:
+            break
+        end -= len(closer)
+    return end > 0 and html[end - 1] in _SENTENCE_MARKS
 
 
 def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:

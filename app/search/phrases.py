@@ -52,37 +52,50 @@ def phrase_hits(
     candidates: np.ndarray,
     slop: int,
 ) -> np.ndarray:
-    """The candidates (ascending) where `words` stand as a phrase."""
+    """The candidates (ascending, each holding every one of `words`) where
+    `words` stand as a phrase."""
     if postings.has_positions(field):
         return _by_keys(postings, budget, field, words, candidates, slop)
     return _by_decoding(postings, budget, field, words, candidates, slop)
 
 
 def _by_keys(postings, budget, field, words, candidates, slop) -> np.ndarray:
-    reachable = None
-    for word in words:
-        passages, positions = postings.occurrences(field, word, candidates)
+    """Each word's occurrences as keys, kept where they follow a kept key of
+    the word before by 1 to `slop` positions; after each step only the
+    passages still in reach are read for the next word (every candidate
+    holds every word)."""
+    reachable, within = None, candidates
+    for number, word in enumerate(words):
+        passages, positions = postings.occurrences(field, word, within, held=True)
         keys = (passages.astype(np.int64) << _SHIFT) | positions
         if not budget.charge_positions(len(keys)):
             return _NONE
-        if reachable is None:
-            reachable = keys
-            continue
-        follows = np.zeros(len(keys), dtype=bool)
-        for step in range(1, slop + 1):
-            follows |= _contains(reachable, keys - step)
-        reachable = keys[follows]
-        if not len(reachable):
-            break
-    return _NONE if reachable is None else np.unique(reachable >> _SHIFT)
+        if reachable is not None:
+            keys = keys[_follows(reachable, keys, slop)]
+            if len(keys) and number + 1 < len(words):
+                within = _passages(keys)
+        if not len(keys):
+            return _NONE
+        reachable = keys
+    return _NONE if reachable is None else _passages(reachable)
 
 
-def _contains(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each of `values`, whether the ascending array `ordered` holds it."""
-    if not len(ordered):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values
+def _follows(ordered: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:
+    """For each of `keys`, whether the ascending `ordered` holds one of the
+    `slop` keys before it (one search: the first held key from `key - slop`
+    on must come before `key`)."""
+    at = ordered.searchsorted(keys - slop)
+    inside = at < len(ordered)
+    return inside & (ordered[np.minimum(at, len(ordered) - 1)] < keys)
+
+
+def _passages(keys: np.ndarray) -> np.ndarray:
+    """The passages of ascending keys, ascending, each once."""
+    passages = keys >> _SHIFT
+    first = np.empty(len(passages), dtype=bool)
+    first[:1] = True
+    np.not_equal(passages[1:], passages[:-1], out=first[1:])
+    return passages[first]
 
 
 def _by_decoding(postings, budget, field, words, candidates, slop) -> np.ndarray:

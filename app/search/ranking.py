@@ -2,6 +2,10 @@
 evaluator: the matched passages (the query, the API's filters and the
 query's exclusions), their tiers and scores, grouping by document, and the
 page asked for with its facets.
+
+Only what the page can show is computed past the match set: tiers are
+taken best first, and (results not grouped) none after those that already
+hold the page's passages; the total and facets count the whole match set.
 """
 
 from __future__ import annotations
@@ -28,14 +32,19 @@ def rank(generation: Generation, query: Query) -> Page:
     evaluator = Evaluator(generation.postings, Budget(deadline=query.deadline))
     ranked = evaluator.evaluate(compiled.ranked)
     matched = _allowed(evaluator, query, ranked.ids)
+    # Grouped, every passage's level counts (its document's best passage);
+    # ungrouped, tiers past the first `end` passages cannot change the page.
     level, scores = levels_within(
-        compiled.tiers, lambda tier: evaluator.evaluate(tier).at(matched), ranked.at(matched)[1]
+        compiled.tiers,
+        lambda tier: evaluator.evaluate(tier).at(matched),
+        ranked.scores if matched is ranked.ids else ranked.at(matched)[1],
+        enough=None if request.group else request.end,
     )
     passages = matched
     if request.group == "document":
         passages, level, scores = _best_passages(generation, matched, level, scores, compiled)
     window = _top(passages, level, scores, request.end, len(compiled.tiers))[request.start :]
-    stored = generation.searcher.stored_fields
+    stored = generation.stored_fields
     by_document = generation.document_scorer.document_of if request.group else None
     return Page(
         total=len(passages),
@@ -93,17 +102,24 @@ def _top(candidates: np.ndarray, level: np.ndarray, scores: np.ndarray, end: int
     equal scores in index order (as Whoosh orders them). `level` and `scores`
     are indexed like `candidates`; `lowest` is the level of the untiered rest."""
     ordered: list = []
-    for number in np.unique(level).tolist():
+    sizes = np.bincount(level, minlength=lowest + 1).tolist() if lowest else [len(level)]
+    for number, size in enumerate(sizes):
         need = end - len(ordered)
         if need <= 0:
             break
-        inside = np.flatnonzero(level == number)
-        if len(inside) > need:  # keep the best `need`, and every tie with the last of them
-            threshold = np.partition(scores[inside], len(inside) - need)[len(inside) - need]
-            inside = inside[scores[inside] >= threshold]
-        order = np.lexsort((candidates[inside], -scores[inside]))[:need]
+        if not size:
+            continue
+        inside = np.arange(size) if size == len(level) else np.flatnonzero(level == number)
+        wanted = scores[inside]
+        if size > need:  # keep the best `need`, and every tie with the last of them
+            kept = wanted >= np.partition(wanted, size - need)[size - need]
+            inside, wanted = inside[kept], wanted[kept]
+        order = np.lexsort((candidates[inside], -wanted))[:need]
+        step = TIER_STEP * (lowest - number)
         ordered += [
-            (int(candidates[i]), float(scores[i]) + TIER_STEP * (lowest - number))
-            for i in inside[order]
+            (candidate, score + step)
+            for candidate, score in zip(
+                candidates[inside[order]].tolist(), wanted[order].tolist(), strict=True
+            )
         ]
     return ordered

@@ -118,18 +118,40 @@ class Results:
         return answer
 
 
+def hits_of_page(found, first_rank: int) -> list[Hit]:
+    """The hits of a page of ranked passages (`engine.Found`), ranked from
+    `first_rank`. A title several of them share is analysed once."""
+    title_spans: dict[tuple[str, int], list[Span]] = {}
+    hits = []
+    for rank, passage in enumerate(found, start=first_rank):
+        fields, marks = passage.fields, passage.marks
+        key = (fields["title"], id(marks))  # the marks live as long as the page
+        spans = title_spans.get(key)
+        if spans is None:
+            spans = title_spans[key] = matched_spans(key[0], marks)
+        hits.append(hit_from_fields(fields, passage.score, rank, marks, passage.text_spans, spans))
+    return hits
+
+
 def hit_from_fields(
-    fields: dict, score: float, rank: int, marks: Marks, text_spans: list[Span] | None = None
+    fields: dict,
+    score: float,
+    rank: int,
+    marks: Marks,
+    text_spans: list[Span] | None = None,
+    title_spans: list[Span] | None = None,
 ) -> Hit:
     """A hit from a passage's stored fields (the same on every backend).
 
     `text_spans` are the text's marked spans when the engine read them from
     stored offsets; without them the text is analysed, once, for both the
-    excerpt and the matched words."""
+    excerpt and the matched words. `title_spans`, the title's, when known."""
     text = fields["text"]
     title = fields["title"]
     if text_spans is None:
         text_spans = matched_spans(text, marks)
+    if title_spans is None:
+        title_spans = matched_spans(title, marks)
     return Hit(
         id=fields["id"],
         rank=rank,
@@ -142,7 +164,7 @@ def hit_from_fields(
         text=text,
         excerpt=excerpt_of_spans(text, text_spans),
         citation=Citation(**fields["citation"]),
-        matched_terms=_matched_words(((title, matched_spans(title, marks)), (text, text_spans))),
+        matched_terms=_matched_words(((title, title_spans), (text, text_spans))),
         language=fields.get("language") or None,
     )
 

@@ -13,7 +13,7 @@ generation built without the arrays, or with other BM25F parameters.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,10 @@ import numpy as np
 from indexer.scored_postings import META, POSITIONS_FIELD, parameters
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
+# Terms whose (passages, scores) slices a field keeps made (forgotten all at
+# once past this many): a query's words are read again by its tiers, and
+# common words by most queries; a slice costs a dictionary look-up then.
+SLICES_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,18 @@ class FieldArrays:
     scores: np.ndarray
     offsets: np.ndarray | None = None
     positions: np.ndarray | None = None
+    _slices: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def scored(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passages, scores) of `text`, ascending (empty for an unknown term)."""
+        found = self._slices.get(text)
+        if found is None:
+            start, end = self.span(text)
+            found = (self.ids[start:end], self.scores[start:end])
+            if len(self._slices) >= SLICES_KEPT:
+                self._slices.clear()
+            self._slices[text] = found
+        return found
 
     def span(self, text: str) -> tuple[int, int]:
         number = self.index.get(text)
@@ -41,21 +57,28 @@ class FieldArrays:
             return 0, 0
         return int(self.starts[number]), int(self.starts[number + 1])
 
-    def occurrences(self, text: str, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def occurrences(
+        self, text: str, within: np.ndarray, held: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(passage, position) of each occurrence of `text` in the passages
-        `within` (ascending), ascending: only their positions are read."""
+        `within` (ascending), ascending: only their positions are read.
+        `held` says every one of `within` holds `text`, so none is looked for."""
         start, end = self.span(text)
         if start == end or self.offsets is None or not len(within):
             return _EMPTY_IDS, _EMPTY_IDS
         ids = self.ids[start:end]
-        at = np.minimum(np.searchsorted(ids, within), len(ids) - 1)
-        postings = start + at[ids[at] == within]
-        firsts, lasts = self.offsets[postings], self.offsets[postings + 1]
-        counts = lasts - firsts
+        if held and len(within) == end - start:  # all its postings: their runs are one slice
+            bounds = self.offsets[start : end + 1]
+            return ids.repeat(bounds[1:] - bounds[:-1]), self.positions[bounds[0] : bounds[-1]]
+        at = ids.searchsorted(within)
+        if not held:
+            at = at[ids[np.minimum(at, len(ids) - 1)] == within]
+        firsts = self.offsets[start + at]
+        counts = self.offsets[start + at + 1] - firsts
         # Each posting's run of positions, gathered in one index array.
-        runs = np.repeat(firsts - np.cumsum(counts) + counts, counts)
+        runs = (firsts - counts.cumsum() + counts).repeat(counts)
         gathered = runs + np.arange(len(runs))
-        return np.repeat(self.ids[postings], counts), self.positions[gathered]
+        return ids[at].repeat(counts), self.positions[gathered]
 
 
 def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
@@ -68,12 +91,12 @@ def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
     if meta != json.loads(json.dumps(parameters())):
         return None
     opened = {}
-    for field in meta["fields"]:
-        prefix = folder / f"scored-{field}"
-        terms = (folder / f"scored-{field}-terms.txt").read_text("utf-8")
+    for name in meta["fields"]:
+        prefix = folder / f"scored-{name}"
+        terms = (folder / f"scored-{name}-terms.txt").read_text("utf-8")
         words = terms.split("\n") if terms else []
-        with_positions = field == POSITIONS_FIELD
-        opened[field] = FieldArrays(
+        with_positions = name == POSITIONS_FIELD
+        opened[name] = FieldArrays(
             index=dict(zip(words, range(len(words)), strict=True)),
             starts=_read(prefix, "starts"),
             ids=_read(prefix, "ids"),
@@ -82,8 +105,8 @@ def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
             offsets=_read(prefix, "offsets") if with_positions else None,
             positions=_read(prefix, "positions") if with_positions else None,
         )
-        if len(opened[field].starts) != len(words) + 1:
-            raise ValueError(f"scored-{field}: {len(words)} terms but other starts")
+        if len(opened[name].starts) != len(words) + 1:
+            raise ValueError(f"scored-{name}: {len(words)} terms but other starts")
     return opened
 
 

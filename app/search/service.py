@@ -23,7 +23,7 @@ from app.search.engine import Engine, Page, Query, Snapshot, no_facets
 from app.search.highlight import Marks
 from app.search.querylang import Clause, cut, parse, shown
 from app.search.request import MAX_TERMS, SearchRequest
-from app.search.results import Hit, Results, hit_from_fields
+from app.search.results import Hit, Results, hit_from_fields, hits_of_page
 from app.search.spelling import did_you_mean
 from app.search.synonyms import SynonymsFile
 from app.search.vocabulary import suggestions
@@ -133,10 +133,7 @@ class SearchService:
             page=request.start // request.per_page + 1,
             per_page=request.per_page,
             took_ms=0.0,
-            hits=[
-                hit_from_fields(found.fields, found.score, rank, found.marks, found.text_spans)
-                for rank, found in enumerate(page.found, start=first)
-            ],
+            hits=hits_of_page(page.found, first),
             facets=page.facets,
             suggestion=did_you_mean(request.query, compiled.words, snapshot.vocabulary),
             generation=page.generation or snapshot.name,

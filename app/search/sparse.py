@@ -27,10 +27,11 @@ _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Matches:
     """The passages a query matches (`ids`, ascending, each once) and their
-    scores (`scores[i]` is passage `ids[i]`'s)."""
+    scores (`scores[i]` is passage `ids[i]`'s). Never changed once made:
+    the evaluator shares one between every clause equal to its query."""
 
     ids: np.ndarray
     scores: np.ndarray
@@ -45,6 +46,10 @@ class Matches:
         scores = np.zeros(len(wanted))
         scores[present] = self.scores[index[present]]
         return present, scores
+
+    def scores_at(self, held: np.ndarray) -> np.ndarray:
+        """The scores of `held` (ascending), every one of them matched."""
+        return self.scores[self.ids.searchsorted(held)]
 
     def mask(self, size: int) -> np.ndarray:
         """The matched passages as a mask over `size` passages."""
@@ -70,7 +75,7 @@ def intersect(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     if len(first) > len(second):
         first, second = second, first
     present, _ = locate(second, first)
-    return first[present]
+    return first if present.all() else first[present]
 
 
 def without(ids: np.ndarray, removed: np.ndarray) -> np.ndarray:

@@ -52,14 +52,29 @@ def page_spans(postings, offsets, docnums: list[int], texts: list[str], marks: M
     if offsets is None or not docnums or not postings.has_positions(FIELD):
         return [None] * len(docnums)
     within = np.unique(np.asarray(docnums, dtype=np.int32))
-    wanted = set(marks.terms).union(*(phrase for phrase, _ in marks.phrases))
-    # term -> passage -> its positions there, ascending
+    in_phrases = set().union(*(phrase for phrase, _ in marks.phrases))
+    # The (passage, position) of every marked word of the page, in arrays,
+    # and for a phrase's words, term -> passage -> its positions there.
+    ids, positions = [], []
     found: dict[str, dict[int, list[int]]] = {}
-    for term in wanted:
-        ids, positions = postings.occurrences(FIELD, term, within)
-        if len(ids):
-            found[term] = _by_passage(ids, positions)
-    return [_spans(offsets, found, marks, d, text) for d, text in zip(docnums, texts, strict=True)]
+    for term in marks.terms | in_phrases:
+        term_ids, term_positions = postings.occurrences(FIELD, term, within)
+        if not len(term_ids):
+            continue
+        if term in marks.terms:
+            ids.append(term_ids)
+            positions.append(term_positions)
+        if term in in_phrases:
+            found[term] = _by_passage(term_ids, term_positions)
+    if found:
+        phrase_ids, phrase_positions = _phrases_marked(offsets, found, marks, within)
+        ids.append(phrase_ids)
+        positions.append(phrase_positions)
+    starts, unfit = _marked_starts(offsets, ids, positions)
+    spans = {}
+    for docnum in within.tolist():
+        spans[docnum] = None if docnum in unfit else starts.get(docnum, [])
+    return [_word_spans(text, spans[d]) for d, text in zip(docnums, texts, strict=True)]
 
 
 def _by_passage(ids: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
@@ -69,26 +84,50 @@ def _by_passage(ids: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
     return grouped
 
 
-def _spans(offsets: TokenOffsets, found, marks: Marks, docnum: int, text: str):
-    first, end = int(offsets.firsts[docnum]), int(offsets.firsts[docnum + 1])
-    count = end - first
-    marked: set[int] = set()
-    for term in marks.terms:
-        marked.update(found.get(term, {}).get(docnum, ()))
-    for phrase, slop in marks.phrases:
-        marked.update(_phrase_positions(found, docnum, phrase, slop, count))
-    if not marked:
-        return []
-    if max(marked) >= count:  # offsets of another text: let analysis answer
+def _phrases_marked(offsets: TokenOffsets, found, marks: Marks, within: np.ndarray):
+    """(passage, position) of each word of each occurrence of the phrases."""
+    ids: list[int] = []
+    positions: list[int] = []
+    for docnum in within.tolist():
+        count = int(offsets.firsts[docnum + 1] - offsets.firsts[docnum])
+        for phrase, slop in marks.phrases:
+            chained = _phrase_positions(found, docnum, phrase, slop, count)
+            ids += [docnum] * len(chained)
+            positions += chained
+    return np.asarray(ids, dtype=np.int64), np.asarray(positions, dtype=np.int64)
+
+
+def _marked_starts(offsets: TokenOffsets, ids: list, positions: list):
+    """({passage: the distinct character starts of its marked positions,
+    ascending}, the passages with a position their offsets do not hold)."""
+    if not ids:
+        return {}, set()
+    ids = np.concatenate(ids).astype(np.int64)
+    positions = np.concatenate(positions).astype(np.int64)
+    firsts = offsets.firsts[ids]
+    fits = positions < offsets.firsts[ids + 1] - firsts
+    unfit = set(ids[~fits].tolist())
+    ids = ids[fits]
+    starts = offsets.starts[firsts[fits] + positions[fits]].astype(np.int64)
+    keys = np.unique((ids << 32) | starts)  # passage, then character: sorted, distinct
+    grouped: dict[int, list[int]] = {}
+    for docnum, start in zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True):
+        grouped.setdefault(docnum, []).append(start)
+    return grouped, unfit
+
+
+def _word_spans(text: str, starts: list[int] | None) -> list[Span] | None:
+    """The spans of the words starting at `starts` (ascending, distinct), or
+    None when one of them starts no word: offsets of another text."""
+    if starts is None:
         return None
-    starts = offsets.starts[np.add(first, sorted(marked))].tolist()
-    spans: set[Span] = set()
+    spans = []
     for start in starts:
         word = WORD_PATTERN.match(text, start)
         if word is None:
             return None
-        spans.add(word.span())
-    return sorted(spans)
+        spans.append(word.span())
+    return spans
 
 
 def _phrase_positions(found, docnum: int, phrase, slop: int, count: int) -> list[int]:

@@ -23,6 +23,8 @@ class Synonyms:
             for member in group:
                 self._by_member.setdefault(member, group)
         self.longest = max((len(m) for m in self._by_member), default=0)
+        # Most query words begin no member: one set look-up answers for them.
+        self._first_words = {member[0] for member in self._by_member}
 
     @classmethod
     def load(cls, override: Path | None = None) -> Synonyms:
@@ -31,6 +33,8 @@ class Synonyms:
 
     def find(self, folded: list[str], start: int) -> tuple[int, Group] | None:
         """The longest member starting at `folded[start]`: (its length, its group)."""
+        if folded[start] not in self._first_words:
+            return None
         for length in range(min(self.longest, len(folded) - start), 0, -1):
             group = self._by_member.get(tuple(folded[start : start + length]))
             if group:

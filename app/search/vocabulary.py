@@ -46,7 +46,7 @@ _LATIN = re.compile(r"^[a-z]+$")
 
 def typo_budget(word: str) -> int:
     """Edits a word may differ by: 0 below 5 letters, 1 from 5, 2 from 9."""
-    letters = sum(1 for c in word if c.isalpha())
+    letters = len(word) if word.isalpha() else sum(1 for c in word if c.isalpha())
     return 0 if letters < 5 else 1 if letters < 9 else 2
 
 
@@ -185,10 +185,12 @@ class Vocabulary:
         word ("draft" to "craft", "drift", "raft") buries its own passages
         under others and multiplies the work of every query that uses it.
         """
-        budget = typo_budget(form)
-        if budget == 0 or not form.isalpha() or self.frequency.get(form, 0) >= self.rare_below:
-            return []
         typed = self.frequency.get(form, 0)
+        if typed >= self.rare_below or not form.isalpha():  # most words: no typo look-up
+            return []
+        budget = typo_budget(form)
+        if budget == 0:
+            return []
         candidates = dict.fromkeys(self.near(form, budget) + self.sounds_like(form))
         # A "variant" far more common than a word the corpus does hold is
         # another word ("inductive" is not a misspelling of "inactive"); a

@@ -41,6 +41,7 @@ from app.search.postings import CACHE_POSTINGS, Postings
 from app.search.ranking import rank
 from app.search.safe_storage import PositionalStorage
 from app.search.scored import open_scored
+from app.search.stored_records import StoredRecords, open_records
 from app.search.stored_spans import TokenOffsets, open_offsets, page_spans
 from app.search.vocabulary import Vocabulary
 from indexer.bm25f import FIELD_B, K1, B  # BM25F's, as the arrays were scored
@@ -65,7 +66,22 @@ class Generation:
     document_scorer: DocumentScorer
     watch: FileWatch  # its files as opened, compared on every call
     offsets: TokenOffsets | None = None  # where its text's positions are, to mark them
+    records: StoredRecords | None = None  # its passages' stored fields, without Whoosh's
     problem: str | None = None  # why it must not be served, once found damaged
+
+    def stored_fields(self, docnum: int) -> dict:
+        """Passage `docnum`'s stored fields, from the records when it has them."""
+        if self.records is not None:
+            return self.records(docnum)
+        return self.searcher.stored_fields(docnum)
+
+    def stored(self, passage_id: str) -> dict | None:
+        """The stored fields of the passage `passage_id`, or None."""
+        if self.records is None:
+            return self.searcher.document(id=passage_id)
+        docnums = self.searcher.document_numbers(id=passage_id)  # the live ones, as Whoosh's
+        docnum = next(iter(docnums), None)
+        return None if docnum is None else self.records(docnum)
 
 
 class WhooshEngine(GenerationChoice):
@@ -125,9 +141,7 @@ class WhooshEngine(GenerationChoice):
         return page
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
-        fields, _ = self._read(
-            snapshot, lambda generation: generation.searcher.document(id=passage_id)
-        )
+        fields, _ = self._read(snapshot, lambda generation: generation.stored(passage_id))
         return fields
 
     def passage_count(self, snapshot: Snapshot) -> int:
@@ -198,6 +212,9 @@ class WhooshEngine(GenerationChoice):
                     ),
                     watch=watch,
                     offsets=open_offsets(folder, reader.doc_count_all()),
+                    records=open_records(
+                        folder, reader.doc_count_all(), bool(reader.schema.stored_names())
+                    ),
                 )
             except BaseException:  # a generation that half opened must not keep its files
                 searcher.close()
