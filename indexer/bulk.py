@@ -16,7 +16,11 @@ table of contents, match a `SegmentWriter`'s byte for byte):
   run in another process (see `indexer.pipeline`).
 - Writing the postings out, Whoosh reads the document's field length once per
   posting, and for a field without lengths asks the disk every time.
-  `_Lengths` reads each field's lengths once.
+  `_Lengths` reads each field's lengths once, and `_add_postings` fills the
+  codec's blocks a block at a time rather than a call per posting.
+- Given a folder, it also writes the text fields' scored arrays
+  (`scored_postings`) as the terms go by, and each passage's token offsets
+  (`token_offsets`) as it is added: nothing is read back from the segment.
 """
 
 from __future__ import annotations
@@ -262,19 +266,21 @@ class _TermPool:
     def __init__(self, tempstorage, limit: int):
         self.tempstorage = tempstorage
         self.limit = limit
-        self.postings: dict[tuple[str, bytes], list] = {}
+        # By field, then term: no key tuple to build and hash per posting.
+        self.postings: dict[str, dict[bytes, list]] = {}
         self.cost = 0
         self.runs: list[str] = []
         self._weights: dict[float, float] = {}
 
     def add(self, fieldname: str, docnum: int, postings: list) -> None:
-        pool, weights = self.postings, self._weights
+        pool, weights = self.postings.get(fieldname), self._weights
+        if pool is None:
+            pool = self.postings[fieldname] = {}
         cost = self.cost
         for term, weight, value in postings:
-            key = (fieldname, term)
-            flat = pool.get(key)
+            flat = pool.get(term)
             if flat is None:
-                flat = pool[key] = []
+                flat = pool[term] = []
                 cost += _TERM_COST + len(term)
             flat += (docnum, weights.setdefault(weight, weight), value)
             cost += _POSTING_COST + (len(value) if value else 0)
@@ -288,15 +294,15 @@ class _TermPool:
         with self.tempstorage.create_file(name).raw_file() as handle:
             # One pickle per term, so that reading a run back remembers
             # nothing of the terms before (an `Unpickler` would).
-            for key in sorted(self.postings):
-                pickle.dump((key, self.postings[key]), handle, pickle.HIGHEST_PROTOCOL)
+            for key, flat in self._sorted():
+                pickle.dump((key, flat), handle, pickle.HIGHEST_PROTOCOL)
         self.runs.append(name)
         self.postings = {}
         self.cost = 0
 
     def terms(self) -> Iterator[tuple[tuple[str, bytes], list]]:
         """Every term in order with all its postings, runs first to last."""
-        in_memory = ((key, self.postings[key]) for key in sorted(self.postings))
+        in_memory = self._sorted()
         if not self.runs:
             yield from in_memory
             return
@@ -310,6 +316,13 @@ class _TermPool:
                 yield key, flat
                 key, flat = next_key, more
         yield key, flat
+
+    def _sorted(self) -> Iterator[tuple[tuple[str, bytes], list]]:
+        """The pooled terms in (field, term) order."""
+        for fieldname in sorted(self.postings):
+            terms = self.postings[fieldname]
+            for term in sorted(terms):
+                yield (fieldname, term), terms[term]
 
     def _read(self, name: str) -> Iterator[tuple[tuple[str, bytes], list]]:
         with self.tempstorage.open_file(name).raw_file() as handle:

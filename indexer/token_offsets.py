@@ -18,6 +18,7 @@ there). A generation without these files is highlighted by analysis, as before.
 
 from __future__ import annotations
 
+import re
 from array import array
 from pathlib import Path
 
@@ -30,6 +31,9 @@ FIELD = "text"
 FIRSTS = f"offsets-{FIELD}-firsts.npy"
 STARTS = f"offsets-{FIELD}-starts.npy"
 _JOINERS = frozenset("'’-.,")
+# A joiner inside a word of ASCII text (`WORD_PATTERN`'s word characters are
+# `\w` there): a word that may take more than one position.
+_JOINED = re.compile(r"\w['\-.,]\w", re.ASCII)
 
 
 class TokenOffsets:
@@ -69,6 +73,8 @@ class TokenOffsets:
 
 def position_starts(text: str) -> list[int]:
     """The character start of the word at each index position of `text`."""
+    if text.isascii() and not _JOINED.search(text):  # every word takes one position
+        return [match.start() for match in WORD_PATTERN.finditer(text)]
     found: list[int] = []
     for match in WORD_PATTERN.finditer(text):
         word = match.group()

@@ -3,7 +3,8 @@
 `BUILD_MEMORY_MB` caps the posting pool: past it, postings go to disk in
 sorted runs that are merged at the end. A tiny budget forces many runs; the
 index, the documents and the vocabulary must be the same as with room to
-spare, on the seeds and on a sample of WikiText-2.
+spare, on the seeds and on a sample of WikiText-2, and so must every file of
+the generation, byte for byte (the build is deterministic).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from whoosh import index as whoosh_index
 from indexer.build import build_index
 from indexer.generations import GenerationStore
 from tests.conftest import SEEDS
-from tests.test_bulk_writer import read_contents
+from tests.test_bulk_writer import read_contents, segment_files
 from tests.test_generations import WIKITEXT
 
 SAMPLE_LINES = 1500
@@ -38,8 +39,18 @@ def corpus(tmp_path_factory):
 def built(corpus, index_dir, memory_mb: float) -> dict:
     build_index(corpus, index_dir, memory_mb=memory_mb)
     folder = GenerationStore(index_dir).current()
+    index = whoosh_index.open_dir(folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    # The segment's name is random (and the table of contents holds it):
+    # its files are compared by content instead.
+    checksums = {
+        name: digest
+        for name, digest in manifest["checksums"].items()
+        if not name.endswith((".seg", ".toc"))
+    }
     return {
-        "index": read_contents(whoosh_index.open_dir(folder)),
+        "index": read_contents(index),
+        "files": {**checksums, **segment_files(index)},
         "documents": json.loads((folder / "documents.json").read_text("utf-8")),
         "vocabulary": json.loads((folder / "vocabulary.json").read_text("utf-8")),
         "build": json.loads((folder / "manifest.json").read_text("utf-8"))["build"],
@@ -54,5 +65,6 @@ def test_a_spilled_build_equals_one_in_memory(corpus, tmp_path):
     assert tight["build"]["sorted_runs"] > 10
     assert len(roomy["documents"]) > 20
     assert len(roomy["index"]["postings"]) > 5000
-    for part in ("index", "documents", "vocabulary"):
+    assert any(name.startswith("scored-text") for name in roomy["files"])
+    for part in ("index", "documents", "vocabulary", "files"):
         assert tight[part] == roomy[part], part
