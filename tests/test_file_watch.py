@@ -4,11 +4,14 @@ compares `stat`s, and in a forked worker as in the process that opened it."""
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
+from app.search.file_notices import notices
 from app.search.file_watch import FileWatch
 
 NAMES = [f"segment-{i}.seg" for i in range(5)]
@@ -91,3 +94,25 @@ def test_a_missing_file_appearing_shows(folder):
     assert not watch.changed()
     (folder / NAMES[4]).write_bytes(b"x" * 1000)
     assert watch.changed()
+
+
+def test_a_watch_collected_while_the_queue_is_busy_does_not_hang_it(folder):
+    """A collection may finalize a watch inside any allocation, also one the
+    queue makes under its own lock (it once hung a test run that way)."""
+    told = notices()
+    if told is None:
+        pytest.skip("no inotify on this system")
+    watch = watch_of(folder)
+    watch.cycle = watch  # only the cyclic collector frees it
+    del watch
+    finished = threading.Event()
+
+    def collect_under_the_lock():
+        with told._lock:
+            gc.collect()
+        finished.set()
+
+    threading.Thread(target=collect_under_the_lock, daemon=True).start()
+    assert finished.wait(10), "the collection waited for the lock it ran under"
+    told.collect()  # and the queue still works, releasing the watch
+    assert not told._released

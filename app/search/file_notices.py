@@ -17,6 +17,7 @@ inotify is missing or exhausted, `notices()` is None and the watches stat.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import functools
 import os
@@ -64,12 +65,16 @@ class Notices:
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN)
         self._flags: dict[int, weakref.WeakSet[Flag]] = {}
+        # Watches given up without the lock (`release`, from a finalizer that
+        # may run inside any allocation, even one made under the lock).
+        self._released: collections.deque[tuple[list[int], Flag]] = collections.deque()
 
     def watch(self, paths: list[str], flag: Flag) -> list[int]:
         """Watch `paths` (files and folders) for `flag`; a missing one is skipped
         (its folder's watch reports it appearing)."""
         watched = []
         with self._lock:
+            self._drop_released()
             for path in paths:
                 wd = _libc().inotify_add_watch(self.fd, os.fsencode(path), CHANGES)
                 if wd >= 0:
@@ -80,18 +85,31 @@ class Notices:
     def unwatch(self, wds: list[int], flag: Flag) -> None:
         """Stop watching for `flag`; a file no other flag needs is dropped."""
         with self._lock:
-            for wd in wds:
-                flags = self._flags.get(wd)
-                if flags is None:
-                    continue
-                flags.discard(flag)
-                if not flags:
-                    del self._flags[wd]
-                    _libc().inotify_rm_watch(self.fd, wd)
+            self._drop(wds, flag)
+
+    def release(self, wds: list[int], flag: Flag) -> None:
+        """`unwatch` later, without waiting for the lock (for a finalizer)."""
+        self._released.append((wds, flag))
+
+    def _drop_released(self) -> None:
+        while self._released:
+            self._drop(*self._released.popleft())
+
+    def _drop(self, wds: list[int], flag: Flag) -> None:
+        for wd in wds:
+            flags = self._flags.get(wd)
+            if flags is None:
+                continue
+            flags.discard(flag)
+            if not flags:
+                del self._flags[wd]
+                _libc().inotify_rm_watch(self.fd, wd)
 
     def collect(self) -> None:
         """Raise the flags of every file an event since the last call touched."""
         with self._lock:
+            if self._released:
+                self._drop_released()
             while self._poll.poll(0):
                 try:
                     data = os.read(self.fd, 65536)

@@ -96,10 +96,10 @@ class FileWatch:
         self._watched = []
 
     def __del__(self) -> None:
-        try:
-            self._disarm()
-        except Exception:  # at interpreter exit the modules may be gone
-            pass
+        # Never the lock here: a collection may run this under it.
+        told = self._notices
+        if told is not None and told.pid == os.getpid():
+            told.release(self._watched, self._flag)
 
     def _signature(self) -> Signature:
         return tuple(map(_stat, self._paths))
