@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from app.http.errors import error_response, public_message, scrub
 from app.http.headers import GENERATION_HEADER
-from app.http.links import citation_url
+from app.http.links import page_links
 from app.http.openapi import openapi_document
 from app.http.params import SEARCH_PARAMETERS, known_only, search_request
 from app.http.searcher import get_service
@@ -25,7 +25,7 @@ SUGGEST_PARAMETERS = ("q",)
 def search():
     known_only(request.args, SEARCH_PARAMETERS)
     results = get_service().search(search_request(request.args))
-    response = jsonify(results.to_dict(citation_url))
+    response = jsonify(results.to_dict(page_links()))
     # Which index generation answered: lets a client (and the rebuild tests)
     # tell that every answer comes from one complete generation.
     response.headers[GENERATION_HEADER] = results.generation
@@ -37,7 +37,7 @@ def passage(passage_id: str):
     hit = get_service().passage(passage_id)
     if hit is None:
         return error_response(404, "not_found", f"no passage has the id {passage_id!r}")
-    data = hit.to_dict(citation_url)
+    data = hit.to_dict(page_links())
     for key in ("rank", "score", "excerpt", "matched_terms"):
         data.pop(key)
     return jsonify(data)

@@ -5,7 +5,7 @@ which builds it here: the one module outside the views that imports Flask."""
 from __future__ import annotations
 
 import orjson
-from flask import Flask
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
 from app.settings import instance_path, load_settings
@@ -39,12 +39,30 @@ class OrjsonProvider(DefaultJSONProvider):
         return self._app.response_class(body, mimetype=self.mimetype)
 
 
+class WholeResponse(Response):
+    """A response whose body is already in memory goes to the server as one
+    list of bytes: granian sends a list in one piece, and walks any other
+    iterable from Python a chunk at a time (measured on a bare WSGI app:
+    20-40 µs less server CPU a request). A streamed body (a file) streams."""
+
+    def __call__(self, environ, start_response):
+        if self.direct_passthrough or not self.is_sequence:
+            return super().__call__(environ, start_response)
+        app_iter, status, headers = self.get_wsgi_response(environ)
+        start_response(status, headers)
+        try:
+            return [b"".join(app_iter)]
+        finally:
+            app_iter.close()
+
+
 def create_app(test_config: dict | None = None, *, preload_index: bool = False) -> Flask:
     """Build the app; settings are layered defaults → instance config → env → test_config.
 
     `preload_index` opens and warms the index before the first request
     (`kavosh serve`, see `app.http.searcher.init_app`)."""
     app = Flask("app", instance_path=str(instance_path()))
+    app.response_class = WholeResponse
     app.config.update(load_settings(test_config))
     app.json = OrjsonProvider(app)
 

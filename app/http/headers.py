@@ -41,29 +41,37 @@ CONDITIONAL_HEADERS = (
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS"}
 
 
+# The headers each kind of answer gets, with their names in lower case
+# (to tell the ones a view set itself).
+_API_HEADERS = tuple((SECURITY_HEADERS | CORS_HEADERS).items())
+_PAGE_HEADERS = tuple(SECURITY_HEADERS.items())
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
         # Added in one pass, each unless a view set its own (the source
         # viewer's policy): every `setdefault` on werkzeug's headers scans
-        # them all, lower-casing each name.
-        added = (
-            SECURITY_HEADERS | CORS_HEADERS
-            if request.path.startswith("/api/")
-            else SECURITY_HEADERS
-        )
-        present = {name.lower() for name in response.headers.keys()}
-        response.headers.extend([(n, v) for n, v in added.items() if n.lower() not in present])
-        if request.method == "GET" and response.status_code == 200:
-            _cache_by_generation(response)
+        # them all, lower-casing each name. The path and method come from the
+        # environ: each `request.path` goes through Flask's context proxy.
+        environ = request.environ
+        path = environ.get("PATH_INFO", "")
+        added = _API_HEADERS if path.startswith("/api/") else _PAGE_HEADERS
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}
+        headers.extend([(n, v) for n, v in added if n.lower() not in present])
+        if (
+            response.status_code == 200
+            and environ.get("REQUEST_METHOD") == "GET"
+            and not path.startswith("/static/")
+        ):
+            _cache_by_generation(response, environ, path)
         return response
 
 
-def _cache_by_generation(response: Response) -> None:
+def _cache_by_generation(response: Response, environ: dict, path: str) -> None:
     """An ETag from the index generation and the request, so a client's
     cached answer stays valid exactly until `kavosh index` publishes anew."""
-    if request.path.startswith("/static/"):
-        return
     # A search names the generation that answered it; asking the engine
     # again would cost a second look at the index's files per request.
     generation = response.headers.get(GENERATION_HEADER)
@@ -72,8 +80,9 @@ def _cache_by_generation(response: Response) -> None:
             generation = get_service().generation()
         except (KavoshError, OSError):
             return
-    seed = f"{generation}|{request.full_path}".encode()
-    response.set_etag(hashlib.sha1(seed).hexdigest()[:20])
+    # The target as sent (`request.full_path` would quote it again, ~10 µs).
+    seed = f"{generation}|{path}?{environ.get('QUERY_STRING', '')}"
+    response.set_etag(hashlib.sha1(seed.encode("utf-8", "surrogateescape")).hexdigest()[:20])
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
-    if any(name in request.environ for name in CONDITIONAL_HEADERS):
+    if any(name in environ for name in CONDITIONAL_HEADERS):
         response.make_conditional(request)

@@ -35,33 +35,46 @@ def request_line_length(environ: dict) -> int:
     return len(method) + 1 + len(target) + 1 + len(protocol)
 
 
+def oversized_header(environ: dict) -> str | None:
+    """The name of a header field over `MAX_HEADER_FIELD` bytes (`Name: value`), or None.
+    Read from the environ, where a field `Name` is `HTTP_NAME` (five more
+    characters), except `Content-Type` and `Content-Length`."""
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            length = len(key) - 5 + 2 + len(value)
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            length = len(key) + 2 + len(value)
+        else:
+            continue
+        if length > MAX_HEADER_FIELD:
+            return key.removeprefix("HTTP_").replace("_", "-").title()
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
 
+    # One hook for both refusals: each hook is a call Flask makes per request.
     @app.before_request
-    def refuse_oversized():
-        if request_line_length(request.environ) > MAX_REQUEST_LINE:
+    def refuse_oversized_and_bodies():
+        environ = request.environ
+        if request_line_length(environ) > MAX_REQUEST_LINE:
             return error_response(
                 414,
                 "request_line_too_long",
                 f"the request line is over {MAX_REQUEST_LINE // 1024} KB: send a shorter query",
             )
-        for name, value in request.headers.items():
-            if len(name) + 2 + len(value) > MAX_HEADER_FIELD:
-                return error_response(
-                    431,
-                    "header_too_large",
-                    f"the {name[:40]} header is over {MAX_HEADER_FIELD // 1024} KB: "
-                    "send a shorter one",
-                )
-        return None
-
-    @app.before_request
-    def refuse_bodies():
+        name = oversized_header(environ)
+        if name is not None:
+            return error_response(
+                431,
+                "header_too_large",
+                f"the {name[:40]} header is over {MAX_HEADER_FIELD // 1024} KB: send a shorter one",
+            )
         has_body = (request.content_length or 0) > MAX_CONTENT or (
-            "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+            "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         )
-        if has_body and request.method in ("GET", "HEAD", "OPTIONS"):
+        if has_body and environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
             return error_response(
                 400, "unexpected_body", f"{request.method} requests take no body: send none"
             )
