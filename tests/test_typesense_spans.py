@@ -7,7 +7,6 @@ show the same excerpts end to end (test_typesense_backend.py)."""
 
 from __future__ import annotations
 
-import json
 from contextlib import closing
 
 import pytest
@@ -16,13 +15,10 @@ from app.search import SearchService
 from app.search.highlight import matched_spans
 from app.search.querylang import parse
 from app.search.typesense.spans import text_spans
-from indexer import passages
-from indexer.passages import Tally
 from indexer.token_offsets import position_starts
-from indexer.typesense.push import passage_document
-from indexer.typesense.statistics import STREAM_FIELD, CollectionStatistics
+from indexer.typesense.statistics import STREAM_FIELD
 from indexer.typesense.word_starts import STARTS_FIELD, encoded_starts, start_of
-from tests.conftest import SEEDS
+from tests.test_typesense_rescore import pushed_seeds
 
 QUERIES = [
     "Mansoor Hekmat died",
@@ -40,16 +36,7 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def pushed():
     """The seeds' passages as Typesense stores them."""
-    corpus, splitter, report = passages.read_source_folder(SEEDS)
-    statistics = CollectionStatistics()
-    documents = []
-    for document, passage, position in passages.each_passage(
-        corpus, splitter, report, None, Tally()
-    ):
-        fields = passage_document(document, passage, position)
-        statistics.add(fields)
-        documents.append(json.loads(json.dumps(fields)))
-    return documents
+    return pushed_seeds()[0]
 
 
 @pytest.fixture(scope="module")
