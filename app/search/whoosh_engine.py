@@ -11,9 +11,10 @@ Damage is found while serving, not after a restart:
 
 - files are read with `pread`, never mapped (`safe_storage`), so a file
   truncated under a worker raises in one request instead of killing it;
-- every call also `stat`s the open generation's files (`file_watch`); when
-  one was touched, or a read fails, its manifest's sizes and SHA-256
-  checksums are checked, and each newly opened generation is checksummed
+- every call also asks whether the open generation's files changed
+  (`file_watch`: the kernel's inotify, else a `stat` each); when one was
+  touched, or a read fails, its manifest's sizes and SHA-256 checksums are
+  checked, and each newly opened generation is checksummed
   in a thread (in `kavosh serve`'s master: before the workers fork);
 - a damaged generation is never served again: the newest older one that
   verifies serves instead, and `degraded` says why, until a rebuild
