@@ -78,11 +78,9 @@ class Generation:
 
     def stored(self, passage_id: str) -> dict | None:
         """The stored fields of the passage `passage_id`, or None."""
-        if self.records is None:
-            return self.searcher.document(id=passage_id)
-        docnums = self.searcher.document_numbers(id=passage_id)  # the live ones, as Whoosh's
+        docnums = self.searcher.document_numbers(id=passage_id)  # the live ones, as `document`
         docnum = next(iter(docnums), None)
-        return None if docnum is None else self.records(docnum)
+        return None if docnum is None else self.stored_fields(docnum)
 
 
 class WhooshEngine(GenerationChoice):
