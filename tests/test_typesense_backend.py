@@ -27,9 +27,11 @@ from indexer.build import build_index
 from indexer.errors import BuildError
 from indexer.typesense import push as typesense_push
 from indexer.typesense.client import TypesenseClient
+from indexer.typesense.compaction import compact_nodes
 from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
 from tests.engine_contract import EngineContract
+from tests.live_server import free_port
 from tests.search_fixtures import ARTICLE as A
 from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
@@ -226,6 +228,16 @@ class TestASmallWindow:
 
 
 class TestPush:
+    def test_every_node_compacted_its_store(self, pushed):
+        """A node's reads right after a bulk import are many times slower
+        until its store is compacted (`indexer.typesense.compaction`)."""
+        assert not [w for w in pushed.warnings if "compact" in w[1]], pushed.warnings
+
+    def test_a_node_that_cannot_compact_is_named_and_the_others_compact(self, cluster):
+        away = f"http://127.0.0.1:{free_port()}"
+        failed = compact_nodes([*cluster.urls, away], cluster.api_key)
+        assert list(failed) == [away] and "Connection" in failed[away], failed
+
     def test_markup_in_a_document_is_escaped(self, cluster, admin, write_corpus):
         source = write_corpus(
             {
