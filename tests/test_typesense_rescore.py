@@ -44,6 +44,10 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def pushed():
+    return pushed_seeds()
+
+
+def pushed_seeds():
     """The seeds' Typesense documents and the statistics stored with them."""
     corpus, splitter, report = passages.read_source_folder(SEEDS)
     statistics = CollectionStatistics()

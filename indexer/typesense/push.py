@@ -2,7 +2,7 @@
 new collection, then published by swapping an alias.
 
     read the corpus → create <alias>-NNNNNN and its -meta twin → import the
-    passages in batches (each with its `text_stream`) → store manifest,
+    passages in batches (each with its `text_stream` and `text_starts`) → store manifest,
     documents, vocabulary and the collection statistics (`statistics`) →
     load the synonyms → wait until every node that answers holds every
     passage → compact each node's store (`compaction`: reads after a bulk
@@ -49,6 +49,7 @@ from indexer.typesense.schema import (
     passages_schema,
 )
 from indexer.typesense.statistics import CollectionStatistics
+from indexer.typesense.word_starts import STARTS_FIELD, encoded_starts
 
 BATCH = 1000
 VOCABULARY_CHUNK = 20_000
@@ -176,6 +177,9 @@ def passage_document(document: Document, passage: Passage, position: int) -> dic
     if document.tags:
         fields["tags"] = [tag.replace(",", " ").strip() for tag in document.tags]
     fields["text_terms"] = index_terms(passage.text)
+    starts = encoded_starts(passage.text)
+    if starts is not None:
+        fields[STARTS_FIELD] = starts
     fields["title_terms"] = index_terms(document.title)
     if passage.section:
         # Headings are searched without the separator between their levels.

@@ -34,7 +34,7 @@ from app.search.engine import (
     no_facets,
 )
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
-from app.search.highlight import Marks
+from app.search.highlight import Marks, know_stems
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
 from app.search.typesense.query import (
@@ -46,10 +46,13 @@ from app.search.typesense.query import (
     search_params,
 )
 from app.search.typesense.rescore import rescore, window_facets
+from app.search.typesense.spans import text_spans
 from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
+from indexer.typesense.statistics import STREAM_FIELD
+from indexer.typesense.word_starts import STARTS_FIELD
 from indexer.typo_index import DeletionIndex
 
 ALIAS_TTL = 1.0
@@ -142,11 +145,13 @@ class TypesenseEngine:
                 meta["statistics"][0], meta.get("frequencies", []), len(documents)
             )
         fields = {field["name"] for field in self.client.get(f"/collections/{name}")["fields"]}
+        vocabulary = Vocabulary(forms, deletions=DeletionIndex.of(forms))
+        know_stems(vocabulary.stems)  # titles are marked by analysis: stems by look-up
         return Snapshot(
             name=name,
             manifest=meta["manifest"][0],
             documents={d["id"]: d for d in documents},
-            vocabulary=Vocabulary(forms, deletions=DeletionIndex.of(forms)),
+            vocabulary=vocabulary,
             sources=list(catalog.sources),
             state=Collection(catalog, stats, TAGS_FIELD in fields),
         )
@@ -215,11 +220,16 @@ class TypesenseEngine:
             stored = {window.hits[index]["id"]: window.hits[index] for index, _ in page}
         else:
             stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
-        found = [
-            Found(stored[window.hits[index]["id"]], score, query.compiled.marks)
-            for index, score in page
-            if window.hits[index]["id"] in stored
-        ]
+        marks = query.compiled.marks
+        found = []
+        for index, score in page:
+            hit = window.hits[index]
+            fields = stored.get(hit["id"])
+            if fields is not None:
+                spans = text_spans(
+                    hit.get(STREAM_FIELD, ""), fields.get(STARTS_FIELD), fields["text"], marks
+                )
+                found.append(Found(fields, score, marks, text_spans=spans))
         if candidates.complete:  # the window holds every match: all exact
             total = len(ranking.order)
             facets = window_facets(window, ranking.matched, request.facet_limit, request.group)

@@ -40,6 +40,7 @@ from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
 from indexer.typesense.schema import TERM_FIELDS
 from indexer.typesense.statistics import STREAM_FIELD
+from indexer.typesense.word_starts import STARTS_FIELD
 
 MAX_TYPESENSE_PER_PAGE = 250
 
@@ -61,10 +62,12 @@ SCORING_FIELDS = (
     STREAM_FIELD,
     *(column for name, column in TERM_FIELDS.items() if name != "text"),
 )
-# What a hit shows (`app.search.results.hit_from_fields`): never the analysed
-# term fields, which are half of a passage's bytes.
+# What a hit shows (`app.search.results.hit_from_fields`), and where its
+# words start (to mark them, `spans`): never the analysed term fields, which
+# are half of a passage's bytes.
 DISPLAY_FIELDS = (
     *("id", "document", "text", "title", "section", "speaker", "kind", "citation", "language"),
+    STARTS_FIELD,
 )
 
 

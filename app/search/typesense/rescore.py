@@ -85,8 +85,9 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
     in the window (their text counted together, the title once)."""
     stats = window.stats
     row = {document: number for number, document in enumerate(documents)}
-    owners = [row[window.hits[i]["document"]] for i in candidates.tolist()]
-    text, title = window.counts["text"], window.counts["title"]
+    owners = np.array(
+        [row[window.hits[i]["document"]] for i in candidates.tolist()], dtype=np.int64
+    )
     average = stats.document_average or 1.0
     lengths = np.array([stats.document_lengths.get(d, 0.0) for d in documents])
     norm = K1 * (1 - DOCUMENT_B + DOCUMENT_B * lengths / average)
@@ -97,9 +98,8 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
             continue
         tf = np.zeros(len(documents))
         titles = np.zeros(len(documents))
-        for index, owner in zip(candidates.tolist(), owners, strict=True):
-            tf[owner] += text[index].get(term, 0)
-            titles[owner] = max(titles[owner], title[index].get(term, 0))
+        np.add.at(tf, owners, window.tf("text", term)[candidates])
+        np.maximum.at(titles, owners, window.tf("title", term)[candidates])
         tf += titles
         scores += document_idf(stats.documents, holding) * tf * (K1 + 1) / (tf + norm)
     return scores

@@ -87,13 +87,22 @@ class Window:
                     [h.get(column, "") for h in hits]
                 )
         self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._tf: dict[tuple[str, str], np.ndarray] = {}
 
     def tf(self, field: str, term: str) -> np.ndarray:
-        if field in self.counts:
-            return np.array([c.get(term, 0) for c in self.counts[field]], dtype=np.float64)
-        if field in COLUMNS:
-            return np.array([float(h.get(field) == term) for h in self.hits])
-        return np.zeros(self.size)
+        """How often each passage of the window holds `term` in `field`
+        (remembered: scoring and the documents' BM25 both ask)."""
+        key = (field, term)
+        found = self._tf.get(key)
+        if found is None:
+            if field in self.counts:
+                found = np.array([c.get(term, 0) for c in self.counts[field]], dtype=np.float64)
+            elif field in COLUMNS:
+                found = np.array([float(h.get(field) == term) for h in self.hits])
+            else:
+                found = np.zeros(self.size)
+            self._tf[key] = found
+        return found
 
     def scored(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(holds the term, its BM25F score) in each passage of the window."""
