@@ -58,8 +58,10 @@ class TestBusyPort:
         assert_one_line_about_the_port(done, first.port)
 
 
-@pytest.mark.parametrize("setting, logged", [(None, True), ("0", False)])
-def test_the_access_log_can_be_turned_off(settings_env, tmp_path, monkeypatch, setting, logged):
+@pytest.mark.parametrize("setting, logged", [(None, False), ("1", True), ("0", False)])
+def test_the_access_log_is_off_unless_turned_on(
+    settings_env, tmp_path, monkeypatch, setting, logged
+):
     index = tmp_path / "index"
     build_index(SEEDS, index)
     if setting is not None:
