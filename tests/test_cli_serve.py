@@ -58,8 +58,10 @@ class TestBusyPort:
         assert_one_line_about_the_port(done, first.port)
 
 
-@pytest.mark.parametrize("setting, logged", [(None, True), ("0", False)])
-def test_the_access_log_can_be_turned_off(settings_env, tmp_path, monkeypatch, setting, logged):
+@pytest.mark.parametrize("setting, logged", [(None, False), ("1", True), ("0", False)])
+def test_the_access_log_is_off_unless_turned_on(
+    settings_env, tmp_path, monkeypatch, setting, logged
+):
     index = tmp_path / "index"
     build_index(SEEDS, index)
     if setting is not None:
@@ -134,6 +136,7 @@ def test_the_process_environment_does_not_ride_along_with_requests(monkeypatch):
 
     monkeypatch.setenv("KAVOSH_TYPESENSE_API_KEY", "secret-key")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("HTTP_ACCEPT", "text/plain")
     seen = {}
     app = Flask("environ")
 
@@ -145,8 +148,10 @@ def test_the_process_environment_does_not_ride_along_with_requests(monkeypatch):
     wsgi = without_process_environment(app.wsgi_app)
     environ = {**os.environ, "REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x"}
     environ |= {"SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_USER_AGENT": "test"}
+    environ |= {"HTTP_ACCEPT": "application/json"}  # the client's, under an inherited name
     environ |= {"wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr}
     body = b"".join(wsgi(environ, lambda status, headers: None))
     assert body == b"ok"
     assert "KAVOSH_TYPESENSE_API_KEY" not in seen and "HTTP_PROXY" not in seen
     assert (seen["PATH_INFO"], seen["HTTP_USER_AGENT"]) == ("/", "test")
+    assert seen["HTTP_ACCEPT"] == "application/json"

