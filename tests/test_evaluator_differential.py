@@ -29,9 +29,12 @@ from whoosh.matching import binary
 from whoosh.query import And, AndMaybe, DisjunctionMax, Or, Phrase, Prefix, Term
 from whoosh.scoring import BM25F
 
+from app.search.budget import Budget
 from app.search.evaluator import Evaluator
+from app.search.phrases import FEW_CANDIDATES, _by_keys, _by_lists
 from app.search.postings import Postings
 from app.search.scored import open_scored
+from app.search.sparse import intersect
 from app.search.whoosh_engine import FIELD_B, K1, B
 from indexer.analysis import stemming_analyzer
 from indexer.build import build_index
@@ -230,3 +233,25 @@ def test_the_comparison_fails_when_a_score_changes(opened):
     common = Term("text", "parti")
     problems = differences(changed, searcher, common)
     assert problems and all("!=" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("opened", ["scored arrays"], indirect=True)  # positions as arrays
+def test_a_few_candidates_follow_a_phrase_as_the_arrays_do(opened):
+    """Up to `FEW_CANDIDATES`, a phrase's positions are followed as lists:
+    over the same candidates, of every size, both ways find the same passages."""
+    _, postings, _, phrases = opened
+    assert postings.has_positions("text")
+    compared = found = 0
+    for run in phrases[:150]:
+        for length, slop in ((2, 1), (3, 2), (4, 3)):
+            words = run[:length]
+            candidates = postings.scored("text", words[0])[0]
+            for word in words[1:]:
+                candidates = intersect(candidates, postings.scored("text", word)[0])
+            for cut in (candidates[:1], candidates[:FEW_CANDIDATES], candidates):
+                by_lists = _by_lists(postings, Budget(), "text", words, cut, slop)
+                by_keys = _by_keys(postings, Budget(), "text", words, cut, slop)
+                assert by_lists.tolist() == by_keys.tolist(), (words, slop)
+                compared += 1
+                found += len(by_keys)
+    assert compared and found  # the comparison saw phrases that stand somewhere

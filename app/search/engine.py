@@ -44,7 +44,8 @@ def tier_levels(evaluator, compiled: Compiled, ranked, matched: np.ndarray) -> t
 
     def within(query):
         tier = evaluator.evaluate(query)
-        return tier.mask & matched, tier.scores
+        inside = np.flatnonzero(tier.mask & matched)
+        return inside, tier.scores[inside]
 
     return levels_within(compiled.tiers, within, ranked.scores)
 
@@ -53,12 +54,14 @@ def levels_within(tiers: list, within, scores: np.ndarray, enough: int | None = 
     """The tier of each of some candidate passages and its score within it:
     a tier's own score for the passages in a tier, `scores` (the ranked
     score) for the rest. Both engines order by it; `within(tier)` says,
-    over the same candidates as `scores`, which are in it and their scores.
+    over the same candidates as `scores`, which are in it (their places
+    among the candidates, ascending) and their scores there.
 
     Tiers are taken best first, and with `enough`, those after the first
     that together hold `enough` candidates are not asked for: their
     passages cannot reach the first `enough` places (they keep the level
-    of the untiered rest, and its score)."""
+    of the untiered rest, and its score). A tier costs what it holds, not
+    what the candidates number."""
     lowest = len(tiers)
     level = np.full(len(scores), lowest, dtype=np.int16)
     scores = scores.copy()
@@ -67,11 +70,12 @@ def levels_within(tiers: list, within, scores: np.ndarray, enough: int | None = 
         if enough is not None and placed >= enough:
             break
         inside, tier_scores = within(tier)
-        if number:
-            inside = inside & (level == lowest)
+        if number:  # a passage keeps the best tier it is in
+            free = level[inside] == lowest
+            inside, tier_scores = inside[free], tier_scores[free]
         level[inside] = number
-        scores[inside] = tier_scores[inside]
-        placed += int(np.count_nonzero(inside))
+        scores[inside] = tier_scores
+        placed += len(inside)
     return level, scores
 
 

@@ -65,6 +65,7 @@ class Evaluator:
         self._memo: dict[object, Matches] = {}
         self._identities: dict[int, tuple[object, int]] = {}
         self._structures: dict[tuple, int] = {}
+        self._children: dict[int, tuple[object, list]] = {}
 
     @property
     def partial(self) -> bool:
@@ -98,28 +99,42 @@ class Evaluator:
         self._identities[id(query)] = (query, number)
         return number
 
-    def _distinct(self, queries) -> list[tuple[object, int]]:
-        """`queries` with repeats folded into a count, in first-seen order."""
+    def _distinct(self, query) -> list[tuple[object, int]]:
+        """The children of `query` with repeats folded into a count, in
+        first-seen order (once per object: the ranked query and the tiers
+        share their word groups)."""
+        known = self._children.get(id(query))
+        if known is not None and known[0] is query:
+            return known[1]
         counted: dict[object, list] = {}
-        for query in queries:
-            if isinstance(query, Term):  # `identity`, without the call
-                key = ("term", query.fieldname, query.text, query.boost)
+        for child in query.subqueries:
+            if isinstance(child, Term):  # `identity`, without the call
+                key = ("term", child.fieldname, child.text, child.boost)
             else:
-                key = self.identity(query)
+                key = self.identity(child)
             seen = counted.get(key)
             if seen is None:
-                counted[key] = [query, 1]
+                counted[key] = [child, 1]
             else:
                 seen[1] += 1
-        return [(query, count) for query, count in counted.values()]
+        children = [(child, count) for child, count in counted.values()]
+        self._children[id(query)] = (query, children)
+        return children
 
     # -- node types ------------------------------------------------------------------
 
     def _compute(self, query) -> Matches:
+        if isinstance(query, Term):  # `summed` of its one part, without the call
+            parts: list = []
+            self._term(query, parts, 1.0)
+            if not parts:
+                return nothing()
+            ids, scores = parts[0]
+            return Matches(ids, 0.0 + scores)
         if query is None or isinstance(query, _NULL):
             return nothing()
-        if isinstance(query, (Term, Or, Prefix)):
-            parts: list = []
+        if isinstance(query, (Or, Prefix)):
+            parts = []
             self._accumulate(query, parts, 1.0)
             return summed(parts, self.size)
         if isinstance(query, And):
@@ -142,7 +157,7 @@ class Evaluator:
             self._term(query, parts, factor)
         elif isinstance(query, Or):
             weight = factor * query.boost
-            for child, count in self._distinct(query.subqueries):
+            for child, count in self._distinct(query):
                 if isinstance(child, Term):  # the common child, without a call more
                     self._term(child, parts, weight * count)
                 else:

@@ -14,6 +14,8 @@ only (`"of the"`) is tried in its best candidates only (`best_candidates`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import numpy as np
 
 from app.search.budget import Budget
@@ -24,6 +26,10 @@ from app.search.stopwords import STOPWORDS
 # A phrase of function words only reads the positions of at most this many
 # of the passages that hold all its words: those its words score best in.
 FUNCTION_PHRASE_CANDIDATES = 2_000
+# Up to this many candidates, a phrase's positions are read as lists and
+# followed in Python (`_by_lists`): an array operation costs more than
+# looking at the few positions one by one.
+FEW_CANDIDATES = 16
 # Candidates worked through between two looks at the budget.
 CHUNK = 512
 _SHIFT = np.int64(32)
@@ -55,6 +61,8 @@ def phrase_hits(
     """The candidates (ascending, each holding every one of `words`) where
     `words` stand as a phrase."""
     if postings.has_positions(field):
+        if len(candidates) <= FEW_CANDIDATES:
+            return _by_lists(postings, budget, field, words, candidates, slop)
         return _by_keys(postings, budget, field, words, candidates, slop)
     return _by_decoding(postings, budget, field, words, candidates, slop)
 
@@ -78,6 +86,36 @@ def _by_keys(postings, budget, field, words, candidates, slop) -> np.ndarray:
             return _NONE
         reachable = keys
     return _NONE if reachable is None else _passages(reachable)
+
+
+def _by_lists(postings, budget, field, words, candidates, slop) -> np.ndarray:
+    """`_by_keys` for a few candidates: the same steps (and the same
+    positions charged), over each passage's positions as a list."""
+    alive = candidates.tolist()
+    reachable: list[list[int]] | None = None
+    for word in words:
+        lists = postings.position_lists(field, word, alive)
+        if not budget.charge_positions(sum(map(len, lists))):
+            return _NONE
+        if reachable is not None:
+            kept_alive, kept_reachable = [], []
+            for passage, before, here in zip(alive, reachable, lists, strict=True):
+                # a position follows one of `before` by 1 to `slop` (`_follows`)
+                kept = [p for p in here if _reached(before, p - slop, p)]
+                if kept:
+                    kept_alive.append(passage)
+                    kept_reachable.append(kept)
+            alive, lists = kept_alive, kept_reachable
+        if not alive:
+            return _NONE
+        reachable = lists
+    return np.array(alive, dtype=np.int64)
+
+
+def _reached(ordered: list[int], low: int, high: int) -> bool:
+    """Whether the ascending `ordered` holds a number from `low` to below `high`."""
+    at = bisect_left(ordered, low)
+    return at < len(ordered) and ordered[at] < high
 
 
 def _follows(ordered: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:

@@ -114,6 +114,11 @@ class Postings:
         `held`: all of `within` hold the term."""
         return self.arrays[field].occurrences(text, within, held)
 
+    def position_lists(self, field: str, text: str, within: list[int]) -> list[list[int]]:
+        """`occurrences` for a few passages, all holding the term: each one's
+        positions as a list (see `has_positions`)."""
+        return self.arrays[field].position_lists(text, within)
+
     def expand_prefix(self, field: str, prefix: str) -> list[str]:
         return [_text(t) for t in self.reader.expand_prefix(field, prefix)]
 

@@ -20,7 +20,7 @@ from app.search.engine import TIER_STEP, Found, Page, Query, levels_within
 from app.search.evaluator import Evaluator
 from app.search.facets import tag_filter
 from app.search.querylang import Clause
-from app.search.sparse import intersect, without
+from app.search.sparse import Matches, intersect, without
 
 if TYPE_CHECKING:
     from app.search.whoosh_engine import Generation
@@ -36,7 +36,7 @@ def rank(generation: Generation, query: Query) -> Page:
     # ungrouped, tiers past the first `end` passages cannot change the page.
     level, scores = levels_within(
         compiled.tiers,
-        lambda tier: evaluator.evaluate(tier).at(matched),
+        lambda tier: _places(evaluator.evaluate(tier), matched),
         ranked.scores if matched is ranked.ids else ranked.at(matched)[1],
         enough=None if request.group else request.end,
     )
@@ -66,6 +66,18 @@ def _allowed(evaluator: Evaluator, query: Query, ids: np.ndarray) -> np.ndarray:
     if query.compiled.excluded is not None:
         ids = without(ids, evaluator.evaluate(query.compiled.excluded).ids)
     return ids
+
+
+def _places(tier: Matches, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the passages of `tier` that `matched` (ascending) holds stand
+    in it, and their tier scores: a search per tier passage, not per match."""
+    at = matched.searchsorted(tier.ids)
+    if not len(matched):
+        return at, tier.scores[:0]
+    held = matched[np.minimum(at, len(matched) - 1)] == tier.ids
+    if held.all():
+        return at, tier.scores
+    return at[held], tier.scores[held]
 
 
 def _best_passages(generation: Generation, matched, level, scores, compiled):

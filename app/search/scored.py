@@ -80,6 +80,20 @@ class FieldArrays:
         gathered = runs + np.arange(len(runs))
         return ids[at].repeat(counts), self.positions[gathered]
 
+    def position_lists(self, text: str, within: list[int]) -> list[list[int]]:
+        """The positions of `text` in each of the passages `within`
+        (ascending, every one holding it), as lists: for a few passages,
+        where a list costs less than an array operation."""
+        start, end = self.span(text)
+        at = self.ids[start:end].searchsorted(within) + start
+        positions = self.positions
+        return [
+            positions[first:end].tolist()
+            for first, end in zip(
+                self.offsets[at].tolist(), self.offsets[at + 1].tolist(), strict=True
+            )
+        ]
+
 
 def open_scored(folder: Path) -> dict[str, FieldArrays] | None:
     """The arrays of generation `folder` by field, or None without (usable) ones."""
