@@ -213,6 +213,12 @@ class TestSearchContract:
         assert (body["total"], body["results"]) == (0, [])
         assert body["facets"] == {"source": [], "section": [], "tags": []}
 
+    @pytest.mark.parametrize("query", ["Hekmat", "Koorosh -Modarresi", '"Mansoor Hekmat"'])
+    def test_words_whose_every_match_a_filter_leaves_out_keep_the_shape(self, client, query):
+        response = client.get("/api/search", query_string={"q": query, "tags": "no-such-tag"})
+        assert response.status_code == 200
+        assert (response.get_json()["total"], response.get_json()["results"]) == (0, [])
+
     @pytest.mark.parametrize("query", ["-foghorn", '"', "(", "*", "the", "AND", "source:"])
     def test_queries_that_match_nothing_to_rank_keep_the_shape(self, client, query):
         response = client.get("/api/search", query_string={"q": query})

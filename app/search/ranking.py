@@ -72,8 +72,8 @@ def _places(tier: Matches, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """Where the passages of `tier` that `matched` (ascending) holds stand
     in it, and their tier scores: a search per tier passage, not per match."""
     at = matched.searchsorted(tier.ids)
-    if not len(matched):
-        return at, tier.scores[:0]
+    if not len(matched):  # nothing is matched: no tier passage stands anywhere
+        return at[:0], tier.scores[:0]
     held = matched[np.minimum(at, len(matched) - 1)] == tier.ids
     if held.all():
         return at, tier.scores
