@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from itertools import accumulate, chain
 from pathlib import Path
 
 import numpy as np
@@ -94,15 +95,15 @@ class ScoredField:
         self._sizes.append(len(term_ids))
         self._ids += term_ids
         self._counts += term_counts
-        if self.with_positions:
-            decode, positions, offsets = self._decode, self._positions, self._offsets
-            placed = self.placed
-            for value in values:
-                found = decode(value)
-                positions += found
-                placed += len(found)
-                offsets.append(placed)
-            self.placed = placed
+        if self.with_positions and values:
+            # Each posting's positions, and where the next one starts: in C
+            # loops (`map`, `chain`, `accumulate`), not one Python step a posting.
+            found = list(map(self._decode.__getitem__, values))
+            self._positions += chain.from_iterable(found)
+            ends = accumulate(map(len, found), initial=self.placed)
+            next(ends)
+            self._offsets += ends
+            self.placed = self._offsets[-1]
         if len(self._ids) >= self.CHUNK:
             self._write_chunk()
 
@@ -158,21 +159,17 @@ def block_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.array(weights, dtype=np.float64)
 
 
-class _PositionsDecoder:
-    """A posting's positions (Whoosh's `Positions.decode_positions`), each
-    distinct value decoded once: most postings share a few short values."""
+class _PositionsDecoder(dict):
+    """A posting's positions (Whoosh's `Positions.decode_positions`) by its
+    value, each distinct value decoded once: most postings share a few
+    short values. A dict, so that a `map` of its `__getitem__` runs in C."""
 
     KEPT = 200_000
 
-    def __init__(self):
-        self._decoded: dict[bytes, tuple[int, ...]] = {}
-
-    def __call__(self, value: bytes) -> tuple[int, ...]:
-        found = self._decoded.get(value)
-        if found is None:
-            if len(self._decoded) >= self.KEPT:
-                self._decoded.clear()
-            found = self._decoded[value] = _positions(value)
+    def __missing__(self, value: bytes) -> tuple[int, ...]:
+        if len(self) >= self.KEPT:
+            self.clear()
+        found = self[value] = _positions(value)
         return found
 
 
