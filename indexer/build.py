@@ -125,6 +125,8 @@ def _write(folder, source_dir, reading, progress, pool_mb) -> tuple[WalkResult, 
                 writer.add_analysed(fields, analysed)
                 records.add(fields)
             runs = len(writer.pool.runs)
+            # The child compresses the segment's blocks as it is written.
+            writer.compressor = passages.compressor()
             writer.commit()
             records.finish()
     except BaseException:

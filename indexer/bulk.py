@@ -16,8 +16,9 @@ table of contents, match a `SegmentWriter`'s byte for byte):
   run in another process (see `indexer.pipeline`).
 - Writing the postings out, Whoosh reads the document's field length once per
   posting, and for a field without lengths asks the disk every time.
-  `_Lengths` reads each field's lengths once, and `_add_postings` fills the
-  codec's blocks a block at a time rather than a call per posting.
+  `_Lengths` reads each field's lengths once, and `posting_blocks` fills the
+  codec's blocks a block at a time rather than a call per posting, and has
+  them compressed elsewhere (the analysis process, in a build).
 - Given a folder, it also writes the text fields' scored arrays
   (`scored_postings`) as the terms go by, and each passage's token offsets
   (`token_offsets`) as it is added: nothing is read back from the segment.
@@ -35,6 +36,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader, _lenfield
 from whoosh.writing import SegmentWriter
 
 from indexer.field_postings import FieldPostings
+from indexer.posting_blocks import BlockWriter
 from indexer.schema import TEXT_FIELDS
 from indexer.scored_postings import POSITIONS_FIELD, ScoredField, write_meta
 from indexer.token_offsets import FIELD as OFFSETS_FIELD
@@ -119,6 +121,9 @@ class BulkWriter(SegmentWriter):
         self.analyse = Analyser(self.schema)
         # The text's token offsets go beside the scored arrays as passages come.
         self.offsets = TokenOffsets(scored_folder) if scored_folder is not None else None
+        # What pickles and compresses the posting blocks (`posting_blocks`):
+        # None for this process; a build sets the analysis process's.
+        self.compressor = None
 
     def add_document(self, **fields):
         """As `SegmentWriter.add_document`, for fields without `_` options."""
@@ -181,21 +186,21 @@ class BulkWriter(SegmentWriter):
         lengths.close()
 
     def _write_postings(self, writer, lengths, scored) -> None:
+        blocks = BlockWriter(writer, self.compressor)
         current = arrays = None
         for (fieldname, term), flat in self.pool.terms():
             if fieldname != current:
                 if current is not None:
                     writer.finish_field()
-                writer.start_field(fieldname, self.schema[fieldname])
+                blocks.start_field(fieldname, self.schema[fieldname])
                 field_lengths = lengths.all_lengths(fieldname)
                 current = fieldname
                 arrays = scored.get(fieldname)
             ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
-            writer.start_term(term)
-            _add_postings(writer._postwriter, ids, weights, values, field_lengths)
-            writer.finish_term()
+            blocks.add_term(term, ids, weights, values, field_lengths)
             if arrays is not None:
                 arrays.add(term, ids, weights, values if arrays.with_positions else ())
+        blocks.finish()
         if current is not None:
             writer.finish_field()
         writer.close()
@@ -215,49 +220,6 @@ class BulkWriter(SegmentWriter):
             with_positions = name == POSITIONS_FIELD
             scored[name] = ScoredField(name, with_positions, self.scored_folder, scoring)
         return scored
-
-
-def _add_postings(postwriter, ids: list, weights: list, values: list, lengths: list) -> None:
-    """`W3PostingsWriter.add_posting` for each posting of one term, a block at
-    a time: the same blocks and statistics, without a call per posting."""
-    limit = postwriter._blocklimit
-    for start in range(0, len(ids), limit):
-        if start:  # the block is full: written before the next posting, as Whoosh does
-            postwriter._write_block()
-        end = start + limit
-        block_ids, block_weights = ids[start:end], weights[start:end]
-        postwriter._ids.extend(block_ids)
-        postwriter._weights.extend(block_weights)
-        top = max(block_weights)
-        if top > postwriter._maxweight:
-            postwriter._maxweight = top
-        postwriter._values.extend(_unshared([value for value in values[start:end] if value]))
-        known = [length for length in map(lengths.__getitem__, block_ids) if length]
-        if known:
-            low, high = min(known), max(known)
-            if postwriter._minlength is None or low < postwriter._minlength:
-                postwriter._minlength = low
-            if high > postwriter._maxlength:
-                postwriter._maxlength = high
-
-
-def _unshared(values: list) -> list:
-    """`values` with no bytes object in it twice: a block is pickled, and
-    pickle writes an object met before as a reference to it, so a value the
-    analysis reused (a cached encoding, a title's postings passage after
-    passage) would make the block's bytes depend on where it was analysed.
-    Whoosh encodes every value afresh; so does this, where it matters."""
-    if len(set(map(id, values))) == len(values):
-        return values
-    seen: set[int] = set()
-    fresh = []
-    for value in values:
-        if id(value) in seen:
-            value = bytes(memoryview(value))
-        else:
-            seen.add(id(value))
-        fresh.append(value)
-    return fresh
 
 
 class _TermPool:

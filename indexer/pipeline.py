@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import pickle
+import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from pathlib import Path
 from indexer.bulk import Analyser
 from indexer.errors import BuildError
 from indexer.passages import BuildReport, Tally, each_passage, passage_fields, read_source_folder
+from indexer.posting_blocks import compress_blocks
 from indexer.schema import build_schema
 
 # Passages per message: large enough that pickling is a few big calls, small
@@ -72,6 +74,8 @@ class AnalysedPassages:
         alone = threading.active_count() == 1
         context = multiprocessing.get_context("fork" if alone else "spawn")
         self._receiver, sender = context.Pipe(duplex=False)
+        # The writer's posting blocks go the other way, once the walk is done.
+        requests, self._requests = context.Pipe(duplex=False)
         self._progress = progress
         # Batches the parent has written, read by the child (see the module).
         self._written = context.Value("l", 0, lock=False)
@@ -80,8 +84,9 @@ class AnalysedPassages:
             args=(
                 Path(source_dir),
                 reading or {},
-                self._receiver,
+                (self._receiver, self._requests),
                 sender,
+                requests,
                 self._written,
                 progress is not None,
             ),
@@ -89,6 +94,7 @@ class AnalysedPassages:
         )
         self._process.start()
         sender.close()
+        requests.close()
         self.result: WalkResult | None = None
 
     def __iter__(self) -> Iterator[tuple[dict, list | None]]:
@@ -117,8 +123,14 @@ class AnalysedPassages:
                 self.result = payload
                 return
 
+    def compressor(self) -> _Compressor:
+        """Once every passage is read: the child, as the `Compressor` of
+        the writer's posting blocks (see `posting_blocks`)."""
+        return _Compressor(self._requests, self._receiver, self._process)
+
     def close(self) -> None:
         """Stop the child if it is still running, and reap it."""
+        self._requests.close()
         self._receiver.close()
         if self._process.is_alive():
             self._process.terminate()
@@ -131,12 +143,44 @@ class AnalysedPassages:
         self.close()
 
 
-def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progress) -> None:
-    """The child: walk the corpus, analyse each passage, send it all."""
-    # The parent's end of the pipe, closed here so that a parent killed
+class _Compressor:
+    """`posting_blocks.Compressor` by the child: batches of blocks go down
+    one pipe and come back compressed, in order, up the other."""
+
+    def __init__(self, requests, results, process):
+        self._requests, self._results, self._process = requests, results, process
+
+    def send(self, level: int, blocks: list) -> None:
+        try:
+            self._requests.send((level, blocks))
+        except OSError:
+            raise self._stopped() from None
+
+    def receive(self) -> list[bytes]:
+        try:
+            kind, payload = self._results.recv()
+        except EOFError:
+            raise self._stopped() from None
+        if kind == "error":
+            raise payload
+        return payload
+
+    def _stopped(self) -> BuildError:
+        self._process.join()
+        return BuildError(
+            "the process compressing the postings stopped "
+            f"(exit code {self._process.exitcode}); the previous index is untouched"
+        )
+
+
+def _walk(source_dir: Path, reading: dict, parents, sender, requests, written, with_progress):
+    """The child: walk the corpus, analyse each passage, send it all; then
+    compress the writer's posting blocks until it closes the pipe."""
+    # The parent's ends of the pipes, closed here so that a parent killed
     # outright breaks the pipe; and the kernel is asked to stop this process
     # too then, so it cannot hold the build lock it inherited.
-    receiver.close()
+    for end in parents:
+        end.close()
     _die_with_parent()
     try:
         analyse = Analyser(build_schema())
@@ -151,6 +195,7 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
         if batch:
             sender.send(("passages", _analysed(batch, analyse, written, sent)))
         sender.send(("done", WalkResult(report, tally.documents, tally.vocabulary())))
+        _compress(requests, sender)
     except BrokenPipeError:
         pass  # the parent stopped listening: it has its own error to report
     except BaseException as error:
@@ -160,6 +205,24 @@ def _walk(source_dir: Path, reading: dict, receiver, sender, written, with_progr
             pass
     finally:
         sender.close()
+
+
+def _compress(requests, sender) -> None:
+    """Compress each batch of posting blocks the parent sends, while a
+    thread reads the next one in (so that the parent, sending it, never
+    waits on this process sending the last one back)."""
+    batches: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                batches.put(requests.recv())
+        except (EOFError, OSError):
+            batches.put(None)
+
+    threading.Thread(target=read, name="kavosh-blocks", daemon=True).start()
+    while (batch := batches.get()) is not None:
+        sender.send(("compressed", compress_blocks(*batch)))
 
 
 def _analysed(batch: list[dict], analyse: Analyser, written, sent: int) -> list:

@@ -12,8 +12,11 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.writing import SegmentWriter
 
+from indexer import posting_blocks
+from indexer.build import build_index
 from indexer.bulk import BulkWriter
 from indexer.corpus import read_corpus, train_splitter
+from indexer.generations import GenerationStore
 from indexer.passages import BuildReport, Tally, each_passage, passage_fields
 from indexer.schema import build_schema
 from tests.conftest import SEEDS
@@ -87,3 +90,14 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path, whoosh_contents, limitm
     assert len(bulk["postings"]) > 1000
     assert any(name.endswith(".pst") for name in bulk["files"])
     assert bulk == whoosh_contents
+
+
+def test_a_build_writes_the_segment_whoosh_writes(tmp_path, whoosh_contents, monkeypatch):
+    """`kavosh index` writes with a second process (it analyses, then
+    compresses the posting blocks the writer sends it, a batch at a time,
+    several batches ahead): the segment is still Whoosh's, byte for byte."""
+    monkeypatch.setattr(posting_blocks, "BATCH", 7)  # many batches, not one
+    build_index(SEEDS, tmp_path / "index")
+    index = whoosh_index.open_dir(GenerationStore(tmp_path / "index").current())
+    assert segment_files(index) == whoosh_contents["files"]
+    assert read_contents(index) == {k: v for k, v in whoosh_contents.items() if k != "files"}
