@@ -26,6 +26,7 @@ build fails with a `BuildError` and the previous index keeps serving.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import pickle
 import queue
@@ -195,6 +196,11 @@ def _walk(source_dir: Path, reading: dict, parents, sender, requests, written, w
         if batch:
             sender.send(("passages", _analysed(batch, analyse, written, sent)))
         sender.send(("done", WalkResult(report, tally.documents, tally.vocabulary())))
+        # The walk's corpus, analyser and counts are done with: let them go
+        # before this process waits on the writer's blocks (at 8x WikiText-2
+        # the build's peak was 841 MB held, 602 MB before it waited here).
+        del corpus, splitter, report, tally, analyse, batch
+        gc.collect()
         _compress(requests, sender)
     except BrokenPipeError:
         pass  # the parent stopped listening: it has its own error to report

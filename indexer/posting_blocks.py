@@ -29,7 +29,7 @@ from whoosh.util.numeric import length_to_byte
 
 # Blocks per batch handed to the compressor, and batches sent before the
 # first is waited for (a few MB in all).
-BATCH = 2048
+BATCH = 512
 AHEAD = 3
 
 
