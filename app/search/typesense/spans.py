@@ -30,7 +30,7 @@ def text_spans(stream: str, starts: str | None, text: str, marks: Marks) -> list
     if starts is None:
         return None
     wanted = frozenset(marks.terms).union(*(phrase for phrase, _ in marks.phrases))
-    found = _positions(stream, wanted) if stream else {}
+    found = term_positions(stream, wanted) if stream else {}
     marked = {p for term in marks.terms for p in found.get(term, ())}
     count = stream.count(" ") + 1 if stream else 0
     for phrase, slop in marks.phrases:
@@ -48,7 +48,7 @@ def text_spans(stream: str, starts: str | None, text: str, marks: Marks) -> list
     return sorted(spans)
 
 
-def _positions(stream: str, terms: frozenset[str]) -> dict[str, list[int]]:
+def term_positions(stream: str, terms: frozenset[str]) -> dict[str, list[int]]:
     """Each of `terms` that `stream` holds, whole (between spaces or `|`),
     and its positions, ascending (a position is the number of spaces before
     it). Found with `str.find`: a passage holds few of a query's terms."""

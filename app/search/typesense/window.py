@@ -23,9 +23,10 @@ import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
 
 from app.search.proximity import in_sequence
+from app.search.typesense.spans import term_positions
 from indexer.bm25f import bm25f, field_b, idf
 from indexer.typesense.schema import TERM_FIELDS
-from indexer.typesense.statistics import GROUP_SEPARATOR, STREAM_FIELD, quantized, stream_terms
+from indexer.typesense.statistics import STREAM_FIELD, quantized, stream_terms
 
 # Exact-value columns a filter can name: they match on the stored value and
 # score 1, as unscored columns do in Whoosh.
@@ -120,10 +121,11 @@ class Window:
             found = self._scored[key] = (tf > 0, np.where(tf > 0, scores, 0.0))
         return found
 
-    def positions(self, index: int, term: str) -> list[int]:
-        """Where `term` stands in passage `index`'s text."""
-        groups = self.hits[index].get(STREAM_FIELD, "").split(" ")
-        return [p for p, group in enumerate(groups) if term in group.split(GROUP_SEPARATOR)]
+    def positions(self, index: int, terms) -> dict[str, list[int]]:
+        """Where each of `terms` stands in passage `index`'s text, found with
+        `str.find` (splitting the text at every position for each term was a
+        tenth of a SciFact search's own time)."""
+        return term_positions(self.hits[index].get(STREAM_FIELD, ""), frozenset(terms))
 
 
 def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray]:
@@ -208,7 +210,8 @@ class WindowEvaluator:
         candidates = np.flatnonzero(np.logical_and.reduce([mask for mask, _ in scored]))
         matches = self.nothing()
         for index in candidates.tolist():
-            positions = [self.window.positions(index, w) for w in words]
+            found = self.window.positions(index, words)
+            positions = [found.get(w, []) for w in words]
             if in_sequence(positions, query.slop):
                 matches.mask[index] = True
                 matches.scores[index] = sum(s[index] for _, s in scored) * query.boost
