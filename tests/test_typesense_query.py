@@ -11,6 +11,7 @@ import pytest
 from app.search.querylang import parse
 from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
+from app.search.typesense.candidates import Selection, searches
 from app.search.typesense.query import Catalog, offset_window, search_params
 from indexer.typesense.schema import generation_number, index_terms
 
@@ -141,6 +142,26 @@ class TestTheWindowQuery:
     def test_the_rarest_words_go_first(self):
         frequency = {"hekmat": 40, "council": 3, "shura": 12}.get
         assert self.window("Hekmat council Shuras", 250, frequency)["q"] == "council shura hekmat"
+
+
+class TestTheUnionSearch:
+    """Typesense counts facets only where its counts can be shown: never when
+    the window holds every match, and then on one page of the union only."""
+
+    def sent(self, holding: int, complete: bool, whole: bool) -> list[dict]:
+        window = TestTheWindowQuery().window("Hekmat council", 250)
+        selection = Selection({"text": ["hekmat", "council"]}, holding, complete, whole)
+        return searches(window, selection)
+
+    def test_a_complete_window_counts_no_facets(self):
+        sent = self.sent(holding=600, complete=True, whole=False)
+        assert [s.get("page") for s in sent] == [1, 2, 3, 1]
+        assert not any("facet_by" in s for s in sent)
+
+    def test_an_incomplete_window_counts_them_once_per_search(self):
+        sent = self.sent(holding=600, complete=False, whole=False)
+        assert ["facet_by" in s for s in sent] == [True, False, False, True]
+        assert sent[0]["facet_by"].split(",")[:2] == ["source", "section_path"]
 
 
 class TestPatientWrites:

@@ -38,6 +38,7 @@ from indexer.analysis import EXACT_MARK
 from indexer.typesense.schema import TERM_FIELDS
 
 _NULL = type(NullQuery)
+FACET_PARAMS = ("facet_by", "max_facet_values")
 # The most pages of 250 the union search reads (the rarest term taken past
 # the budget may be held by thousands of passages: the first 2,000 are read).
 MAX_UNION_PAGES = 8
@@ -199,7 +200,12 @@ def searches(params: dict, selection: Selection) -> list[dict]:
         f"{TERM_FIELDS[field]}:[" + ",".join(map(filter_value, terms)) + "]"
         for field, terms in chosen.items()
     )
-    own = [] if selection.whole else [params]
+    # Typesense's facet counts stand in only when the window misses matches,
+    # and then only the answer that counted the most (`merged`) is read:
+    # counting them for nothing cost a fifth of Typesense's time (SciFact).
+    facets = {key: params[key] for key in FACET_PARAMS if key in params}
+    uncounted = {k: v for k, v in params.items() if k not in FACET_PARAMS}
+    own = [] if selection.whole else [uncounted if selection.complete else params]
     if not holders:
         return own
     wanted = f"({params['filter_by']}) && ({holders})" if "filter_by" in params else holders
@@ -209,12 +215,11 @@ def searches(params: dict, selection: Selection) -> list[dict]:
         "filter_by": wanted,
         "sort_by": "position:asc",
         "per_page": MAX_PER_PAGE,
-        "facet_by": params["facet_by"],
-        "max_facet_values": params["max_facet_values"],
         "include_fields": params["include_fields"],
     }
     pages = range(1, min(MAX_UNION_PAGES, max(1, -(-holding // MAX_PER_PAGE))) + 1)
-    return [{**base, "page": page} for page in pages] + own
+    counted = {} if selection.complete else facets  # every page counts the same
+    return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
 
 
 def merged(answers: list[dict], union_complete: bool) -> Candidates:
