@@ -124,7 +124,7 @@ class Window:
     def positions(self, index: int, terms) -> dict[str, list[int]]:
         """Where each of `terms` stands in passage `index`'s text, found with
         `str.find` (splitting the text at every position for each term was a
-        tenth of a SciFact search's own time)."""
+        seventh of re-scoring SciFact's windows, profiled)."""
         return term_positions(self.hits[index].get(STREAM_FIELD, ""), frozenset(terms))
 
 
