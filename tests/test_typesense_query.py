@@ -149,7 +149,8 @@ class TestTheUnionSearch:
     the window holds every match, and then on one page of the union only."""
 
     def sent(self, holding: int, complete: bool, whole: bool) -> list[dict]:
-        window = TestTheWindowQuery().window("Hekmat council", 250)
+        request = SearchRequest("Hekmat council", group="document")
+        window = search_params(parse(request.query), CATALOG, SYNONYMS, request, window=250).params
         selection = Selection({"text": ["hekmat", "council"]}, holding, complete, whole)
         return searches(window, selection)
 

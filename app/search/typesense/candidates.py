@@ -204,9 +204,9 @@ def searches(params: dict, selection: Selection) -> list[dict]:
     # and then only the answer that counted the most (`merged`) is read.
     # (Asked of every window, they cost 3-8 ms of a 25-36 ms round trip on
     # SciFact's claims.)
-    facets = {key: params[key] for key in FACET_PARAMS if key in params}
+    counted = {} if selection.complete else {k: params[k] for k in FACET_PARAMS if k in params}
     uncounted = {k: v for k, v in params.items() if k not in FACET_PARAMS}
-    own = [] if selection.whole else [uncounted if selection.complete else params]
+    own = [] if selection.whole else [{**uncounted, **counted}]
     if not holders:
         return own
     wanted = f"({params['filter_by']}) && ({holders})" if "filter_by" in params else holders
@@ -219,7 +219,7 @@ def searches(params: dict, selection: Selection) -> list[dict]:
         "include_fields": params["include_fields"],
     }
     pages = range(1, min(MAX_UNION_PAGES, max(1, -(-holding // MAX_PER_PAGE))) + 1)
-    counted = {} if selection.complete else facets  # every page counts the same
+    # Every page of the union counts the same: the first one counts.
     return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
 
 
