@@ -1,13 +1,13 @@
 """The one way Kavosh talks to a Typesense cluster: the PyPI client's request
-layer (its node rotation, retries and health marks), under a handful of
-REST calls.
+layer (its retries and health marks), under a handful of REST calls, each
+sent to the node that has answered fastest lately (`fastest_node`).
 
 The client's object wrappers (`client.collections[name]`…) are not used: from
 client 2.x each one warns about APIs that servers from v30 dropped, on every
-access, and 0.24 has them all. Requests go straight to `api_call`, which
-spreads them over the nodes and, when a node refuses, times out or answers
-5xx, marks it unhealthy (skipped for `HEALTHCHECK_SECONDS`) and retries on the
-next one, so a node that is down never fails a request.
+access, and 0.24 has them all. Requests go straight to `api_call`, which,
+when a node refuses, times out or answers 5xx, marks it unhealthy (skipped
+for `HEALTHCHECK_SECONDS`) and retries on the next one, so a node that is
+down never fails a request.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class TypesenseClient:
     def __init__(self, nodes: list[str], api_key: str, timeout: float = 2.0):
         try:
             import typesense  # only a Typesense deployment needs the client
+
+            from indexer.typesense.fastest_node import FastestNodeManager
         except ImportError:
             raise KavoshError(
                 "the Typesense client is not installed: pip install -e '.[typesense]'"
@@ -73,6 +75,8 @@ class TypesenseClient:
             warnings.filterwarnings("ignore", ".*deprecated on v30", DeprecationWarning)
             self._client = typesense.Client(config)
         self._api = self._client.api_call
+        # Not in turn: to the node answering fastest (`fastest_node`).
+        self._api.node_manager = FastestNodeManager(self._api.config)
 
     def get(self, path: str, params: dict | None = None) -> dict:
         return self._api.get(path, entity_type=dict, as_json=True, params=params)
@@ -121,6 +125,10 @@ class TypesenseClient:
             f"/collections/{quote(collection)}/documents/export", entity_type=str, as_json=False
         )
         return [json.loads(line) for line in answer.splitlines() if line.strip()]
+
+    def answer_times(self) -> dict[str, float]:
+        """Each node's smoothed answer time in seconds, by URL, once it has answered."""
+        return self._api.node_manager.answer_times()
 
     def unhealthy_nodes(self) -> list[str]:
         """The nodes the client is skipping after a failed request."""
