@@ -7,7 +7,8 @@ new collection, then published by swapping an alias.
     load the synonyms → wait until every node that answers holds every
     passage → compact each node's store (`compaction`: reads after a bulk
     import are otherwise many times slower) → point the alias at the new
-    collection (one atomic write) → drop the old, and compact again
+    collection (one atomic write) → drop the old → compact again, once
+    every node has applied the swap (and so the whole import)
 
 Readers search through the alias, so they see the old collection until the
 swap and the new one after it, never a half-filled one. If anything fails
@@ -129,8 +130,7 @@ def push_index(
     # Every older generation goes, including leftovers of pushes that died.
     dropped = [c for n in previous for c in _pair(collection_name(alias, n))]
     _drop(client, dropped)
-    if dropped:
-        uncompacted |= compact_nodes(client.nodes, client.api_key, skip=skipped)
+    uncompacted |= compact_nodes(client.nodes, client.api_key, skip=skipped)
     for url in sorted(skipped):
         report.warnings.append((url, NODE_SKIPPED))
     for url, reason in sorted(uncompacted.items()):
