@@ -132,9 +132,7 @@ class TypesenseClient:
 
     def unhealthy_nodes(self) -> list[str]:
         """The nodes the client is skipping after a failed request."""
-        manager = getattr(self._api, "node_manager", None)
-        nodes = manager.nodes if manager is not None else getattr(self._api, "nodes", [])
-        return [node.url() for node in nodes if not node.healthy]
+        return [node.url() for node in self._api.node_manager.nodes if not node.healthy]
 
     def close(self) -> None:
         close = getattr(self._api, "close", None)

@@ -21,8 +21,9 @@ benchmark's three-node cluster, one follower compacted before the swap still
 took 150-210 ms of `search_time_ms` for a filter search the others answered
 in 2-4 ms, and 2-4 ms once compacted again (seen on two fresh clusters of
 two; a node that reports every passage may still be writing some). Each
-took 0.2 s for SciFact's 40 MB. Compaction only speeds reads up: a node that cannot
-do it in time is named in the report and the push still succeeds.
+took 0.2 s for SciFact's 40 MB. Compaction only speeds reads up: a node
+that cannot do it in time is named in the report and the push still
+succeeds.
 """
 
 from __future__ import annotations
