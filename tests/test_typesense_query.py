@@ -134,7 +134,7 @@ class TestTheWindowQuery:
         assert (sent["drop_tokens_threshold"], sent["typo_tokens_threshold"]) == (250, 250)
         assert (sent["page"], sent["per_page"]) == (1, 250)
         assert "group_by" not in sent
-        assert "text_stream" in sent["include_fields"].split(",")
+        assert "text_ids" in sent["include_fields"].split(",")
 
     def test_a_page_is_at_most_typesenses_largest(self):
         assert self.window("Hekmat", 1000)["per_page"] == 250

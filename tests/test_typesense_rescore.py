@@ -20,9 +20,11 @@ from app.search.typesense.candidates import cover, selective_terms, units
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.window import CollectionStats, Window
 from indexer import passages
+from indexer.errors import BuildError
 from indexer.passages import Tally
 from indexer.typesense.push import passage_document
-from indexer.typesense.statistics import CollectionStatistics, text_stream
+from indexer.typesense.statistics import CollectionStatistics, terms_by_position
+from indexer.typesense.term_ids import TermIds, decode
 from tests.conftest import SEEDS
 
 QUERIES = [
@@ -57,8 +59,10 @@ def pushed_seeds():
         fields = passage_document(document, passage, position)
         statistics.add(fields)
         documents.append(json.loads(json.dumps(fields)))  # as Typesense returns them
-    parts = [json.loads(part["json"]) for part in statistics.stored_parts()]
-    stats = CollectionStats.from_parts(parts[0], parts[1:], len(tally.documents))
+    meta: dict[str, list] = {}
+    for part in statistics.stored_parts():
+        meta.setdefault(part["part"], []).append(json.loads(part["json"]))
+    stats = CollectionStats.from_meta(meta, len(tally.documents))
     return documents, stats
 
 
@@ -140,7 +144,39 @@ class TestTheWindow:
         _, compiler = whoosh._current()
         return compiler.compile(parse("Hekmat party Shuras")).ranked
 
-    def test_the_text_stream_keeps_positions_and_exact_forms(self):
-        assert text_stream("Worker-communist parties running") == (
-            "worker-communist|worker communist parti|=parties run|=running"
-        )
+    def test_the_term_ids_keep_positions_and_exact_forms(self):
+        ids = TermIds()
+        text = ids.encoded(terms_by_position("Worker-communist parties running"))
+        again = ids.encoded(terms_by_position("running parties"))
+        decoded = decode([text, again])
+        terms = [ids.terms[i] for i in decoded.ids.tolist()]
+        by_position = [(p, t) for p, t in zip(decoded.positions.tolist(), terms, strict=True)]
+        assert by_position == [
+            (0, "worker-communist"),
+            (0, "worker"),
+            (1, "communist"),
+            (2, "parti"),
+            (2, "=parties"),
+            (3, "run"),
+            (3, "=running"),
+            (0, "run"),
+            (0, "=running"),
+            (1, "parti"),
+            (1, "=parties"),
+        ]
+        assert decoded.passages.tolist() == [0] * 7 + [1] * 4
+        assert decoded.lengths.tolist() == [7, 4]
+        assert decoded.position_counts.tolist() == [4, 2]
+
+    def test_a_position_without_terms_keeps_its_place(self):
+        ids = TermIds()
+        decoded = decode([ids.encoded([["a"], [], ["b"]]), "not ids", ids.encoded([["b"]])])
+        assert decoded.positions.tolist() == [0, 1, 2, 0]
+        assert decoded.lengths.tolist() == [2, 0, 1]
+        assert decoded.position_counts.tolist() == [3, 0, 1]
+
+    def test_a_push_with_more_terms_than_ids_fails_by_saying_so(self):
+        ids = TermIds(most=3)
+        ids.encoded([["a", "b"], ["c"], ["a"]])
+        with pytest.raises(BuildError, match="more than 3 distinct terms"):
+            ids.encoded([["d"]])

@@ -1,5 +1,5 @@
 """The Typesense engine marks a page's words from what each passage was
-pushed with (`text_stream`, `text_starts`), without analysing its text: the
+pushed with (`text_ids`, `text_starts`), without analysing its text: the
 marks must be the ones analysis finds (`highlight.matched_spans`), on the
 seeds' passages as `kavosh index` pushes them, for words, stems, exact
 forms, typos, compounds, Persian and phrases. No cluster: the cluster tests
@@ -14,9 +14,9 @@ import pytest
 from app.search import SearchService
 from app.search.highlight import matched_spans
 from app.search.querylang import parse
-from app.search.typesense.spans import text_spans
+from app.search.typesense.spans import marked_terms, text_spans
+from app.search.typesense.window import Window
 from indexer.token_offsets import position_starts
-from indexer.typesense.statistics import STREAM_FIELD
 from indexer.typesense.word_starts import STARTS_FIELD, encoded_starts, start_of
 from tests.test_typesense_rescore import pushed_seeds
 
@@ -35,8 +35,8 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def pushed():
-    """The seeds' passages as Typesense stores them."""
-    return pushed_seeds()[0]
+    """The seeds' passages as Typesense stores them, as one window."""
+    return Window(*pushed_seeds())
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,9 @@ def compiler(seeds_index):
 def test_the_marks_are_the_ones_analysis_finds(pushed, compiler, query):
     marks = compiler.compile(parse(query)).marks
     marked = 0
-    for fields in pushed:
+    for index, fields in enumerate(pushed.hits):
         expected = matched_spans(fields["text"], marks)
-        got = text_spans(fields[STREAM_FIELD], fields[STARTS_FIELD], fields["text"], marks)
+        got = spans_of(pushed, index, fields[STARTS_FIELD], marks)
         assert got == expected, fields["id"]
         marked += bool(got)
     assert marked  # each query marks some passage of the seeds
@@ -65,7 +65,15 @@ def test_each_start_is_where_its_position_starts():
 
 def test_without_starts_or_with_another_texts_analysis_answers(pushed, compiler):
     marks = compiler.compile(parse("Hekmat")).marks
-    fields = next(f for f in pushed if matched_spans(f["text"], marks))
-    assert text_spans(fields[STREAM_FIELD], None, fields["text"], marks) is None
-    shorter = fields[STARTS_FIELD][:-3]
-    assert text_spans(fields[STREAM_FIELD], shorter, fields["text"], marks) is None
+    index, fields = next(
+        (i, f) for i, f in enumerate(pushed.hits) if matched_spans(f["text"], marks)
+    )
+    assert spans_of(pushed, index, None, marks) is None
+    assert spans_of(pushed, index, fields[STARTS_FIELD][:-3], marks) is None
+
+
+def spans_of(window: Window, index: int, starts: str | None, marks):
+    """`text_spans` as the engine calls it for passage `index` of the window."""
+    found = window.occurrences(marked_terms(marks)).get(index, {})
+    count = int(window.text.position_counts[index])
+    return text_spans(found, count, starts, window.hits[index]["text"], marks)

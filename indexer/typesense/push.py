@@ -2,7 +2,7 @@
 new collection, then published by swapping an alias.
 
     read the corpus → create <alias>-NNNNNN and its -meta twin → import the
-    passages in batches (each with its `text_stream` and `text_starts`) → store manifest,
+    passages in batches (each with its `text_ids` and `text_starts`) → store manifest,
     documents, vocabulary and the collection statistics (`statistics`) →
     load the synonyms → wait until every node that answers holds every
     passage → compact each node's store (`compaction`: reads after a bulk

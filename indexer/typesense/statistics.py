@@ -6,9 +6,9 @@ Whoosh keeps these in its index; Typesense keeps none it shows. So `kavosh
 index` counts them as it pushes:
 
 - each passage's text as Whoosh's analysis chain indexes it, positions and
-  exact forms (`=word`) included, in one stored field (`text_stream`: one
-  group of terms per position, groups separated by spaces, terms in a group
-  by `|`), for term counts, lengths and phrases;
+  exact forms (`=word`) included, as term ids in one stored field
+  (`text_ids`), for term counts, lengths and phrases, and the terms in id
+  order;
 - per field, how many passages hold each term (document frequency) and the
   total length (for the average), and the passage count;
 - per document, its length as whole-document BM25 counts it (the passages'
@@ -27,26 +27,20 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import EXACT_MARK, stemming_analyzer
 from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.term_ids import IDS_FIELD, WIDTH, TermIds
 
-STREAM_FIELD = "text_stream"
-GROUP_SEPARATOR = "|"
 FREQUENCY_CHUNK = 20_000
 
 
-def text_stream(text: str, analyzer=None) -> str:
-    """A passage text's terms by position (see the module docstring)."""
+def terms_by_position(text: str, analyzer=None) -> list[list[str]]:
+    """A passage text's terms, grouped by position (a group may be empty)."""
     analyzer = analyzer or stemming_analyzer()
     groups: list[list[str]] = []
     for token in analyzer(text, positions=True):
         while len(groups) <= token.pos:
             groups.append([])
         groups[token.pos].append(token.text)
-    return " ".join(GROUP_SEPARATOR.join(group) for group in groups)
-
-
-def stream_terms(stream: str) -> list[str]:
-    """Every term occurrence of a `text_stream`, in order."""
-    return stream.replace(GROUP_SEPARATOR, " ").split()
+    return groups
 
 
 class CollectionStatistics:
@@ -62,11 +56,13 @@ class CollectionStatistics:
         self._document_terms: set[str] = set()
         self._title_length = 0.0
         self._analyzer = stemming_analyzer()
+        self.term_ids = TermIds()
 
     def add(self, fields: dict) -> None:
-        """Count one passage (its Typesense document), adding its `text_stream`."""
-        fields[STREAM_FIELD] = text_stream(fields["text"], self._analyzer)
-        terms = {"text": stream_terms(fields[STREAM_FIELD])}
+        """Count one passage (its Typesense document), adding its `text_ids`."""
+        groups = terms_by_position(fields["text"], self._analyzer)
+        fields[IDS_FIELD] = self.term_ids.encoded(groups)
+        terms = {"text": [term for group in groups for term in group]}
         for name, column in TERM_FIELDS.items():
             if name != "text":
                 terms[name] = fields.get(column, "").split()
@@ -88,15 +84,22 @@ class CollectionStatistics:
         self._document_terms = set()
 
     def stored_parts(self) -> list[dict]:
-        """The statistics as `-meta` documents: a summary, then the
-        frequencies in chunks (one field's, or the documents', per chunk)."""
+        """The statistics as `-meta` documents: a summary, the text's terms
+        in id order in chunks, then the frequencies in chunks (one field's,
+        or the documents', per chunk)."""
         self._close_document()
         summary = {
             "passages": self.passages,
             "totals": dict(self.totals),
             "document_lengths": self.document_lengths,
+            "term_id_width": WIDTH,
         }
         parts = [_part("statistics", "statistics", summary)]
+        terms = self.term_ids.terms
+        for number, start in enumerate(range(0, len(terms), FREQUENCY_CHUNK)):
+            parts.append(
+                _part(f"terms-{number:04d}", "terms", terms[start : start + FREQUENCY_CHUNK])
+            )
         tables = {**self.frequencies, "document": self.document_frequencies}
         for name, table in tables.items():
             terms = sorted(table.items())

@@ -5,7 +5,7 @@ from the offsets its generations store (`indexer.token_offsets`).
 
 The positions are the analysis chain's (`token_offsets.position_starts`:
 one per word, one per part of a compound, every part at the start of its
-word), the same the passage's `text_stream` numbers. Each start is written
+word), the same the passage's `text_ids` numbers. Each start is written
 in three base-64 digits (up to 262,143 characters into the text), so the
 start of position p is read from the value's characters 3p to 3p + 3,
 without decoding the rest: a few hundred bytes a passage.

@@ -46,12 +46,11 @@ from app.search.typesense.query import (
     search_params,
 )
 from app.search.typesense.rescore import rescore, window_facets
-from app.search.typesense.spans import text_spans
+from app.search.typesense.spans import marked_terms, text_spans
 from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
-from indexer.typesense.statistics import STREAM_FIELD
 from indexer.typesense.word_starts import STARTS_FIELD
 from indexer.typo_index import DeletionIndex
 
@@ -139,11 +138,7 @@ class TypesenseEngine:
             sections=tuple(catalog_data["sections"]),
             speakers=tuple(catalog_data["speakers"]),
         )
-        stats = None
-        if meta.get("statistics"):
-            stats = CollectionStats.from_parts(
-                meta["statistics"][0], meta.get("frequencies", []), len(documents)
-            )
+        stats = CollectionStats.from_meta(meta, len(documents))
         fields = {field["name"] for field in self.client.get(f"/collections/{name}")["fields"]}
         vocabulary = Vocabulary(forms, deletions=DeletionIndex.of(forms))
         know_stems(vocabulary.stems)  # titles are marked by analysis: stems by look-up
@@ -221,13 +216,18 @@ class TypesenseEngine:
         else:
             stored = self._stored_all([window.hits[index]["id"] for index, _ in page])
         marks = query.compiled.marks
+        where = window.occurrences(marked_terms(marks))
+        counts = window.text.position_counts
         found = []
         for index, score in page:
-            hit = window.hits[index]
-            fields = stored.get(hit["id"])
+            fields = stored.get(window.hits[index]["id"])
             if fields is not None:
                 spans = text_spans(
-                    hit.get(STREAM_FIELD, ""), fields.get(STARTS_FIELD), fields["text"], marks
+                    where.get(index, {}),
+                    int(counts[index]),
+                    fields.get(STARTS_FIELD),
+                    fields["text"],
+                    marks,
                 )
                 found.append(Found(fields, score, marks, text_spans=spans))
         if candidates.complete:  # the window holds every match: all exact

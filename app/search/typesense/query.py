@@ -39,7 +39,7 @@ from app.search.synonyms import Synonyms
 from indexer.analysis import stem, words
 from indexer.models import SECTION_SEPARATOR
 from indexer.typesense.schema import TERM_FIELDS
-from indexer.typesense.statistics import STREAM_FIELD
+from indexer.typesense.term_ids import IDS_FIELD
 from indexer.typesense.word_starts import STARTS_FIELD
 
 MAX_TYPESENSE_PER_PAGE = 250
@@ -59,7 +59,7 @@ SCORING_FIELDS = (
     "position",
     *FACET_COLUMNS.values(),
     TAGS_FIELD,
-    STREAM_FIELD,
+    IDS_FIELD,
     *(column for name, column in TERM_FIELDS.items() if name != "text"),
 )
 # What a hit shows (`app.search.results.hit_from_fields`), and where its

@@ -1,5 +1,5 @@
 """The matched words of a page of Typesense hits, from what each passage
-carries: its terms by position (`text_stream`, read for re-scoring anyway)
+carries: its terms by position (`text_ids`, read for re-scoring anyway)
 and where each position starts (`text_starts`, pushed by `kavosh index`).
 
 Analysing a hundred passages to mark them was most of a SciFact search's
@@ -18,21 +18,18 @@ from bisect import bisect_right
 
 from app.search.highlight import Marks, Span
 from indexer.analysis import WORD_PATTERN
-from indexer.typesense.statistics import GROUP_SEPARATOR
 from indexer.typesense.word_starts import positions_in, start_of
 
-_DELIMITERS = (" ", GROUP_SEPARATOR)
 
-
-def text_spans(stream: str, starts: str | None, text: str, marks: Marks) -> list[Span] | None:
-    """The spans of `text` that `marks` marks, from its `text_stream` and
-    `text_starts` values; None when they cannot be told from those."""
+def text_spans(
+    found: dict[str, list[int]], count: int, starts: str | None, text: str, marks: Marks
+) -> list[Span] | None:
+    """The spans of `text` that `marks` marks, from where its marked terms
+    stand (`found`, `Window.occurrences`), its number of positions and its
+    `text_starts` value; None when they cannot be told from those."""
     if starts is None:
         return None
-    wanted = frozenset(marks.terms).union(*(phrase for phrase, _ in marks.phrases))
-    found = term_positions(stream, wanted) if stream else {}
     marked = {p for term in marks.terms for p in found.get(term, ())}
-    count = stream.count(" ") + 1 if stream else 0
     for phrase, slop in marks.phrases:
         marked.update(_phrase_positions(found, phrase, slop, count))
     if not marked:
@@ -48,28 +45,10 @@ def text_spans(stream: str, starts: str | None, text: str, marks: Marks) -> list
     return sorted(spans)
 
 
-def term_positions(stream: str, terms: frozenset[str]) -> dict[str, list[int]]:
-    """Each of `terms` that `stream` holds, whole (between spaces or `|`),
-    and its positions, ascending (a position is the number of spaces before
-    it). Found with `str.find`: a passage holds few of a query's terms."""
-    spots: list[tuple[int, str]] = []
-    for term in terms:
-        at = stream.find(term)
-        while at >= 0:
-            end = at + len(term)
-            if (at == 0 or stream[at - 1] in _DELIMITERS) and (
-                end == len(stream) or stream[end] in _DELIMITERS
-            ):
-                spots.append((at, term))
-            at = stream.find(term, at + 1)
-    spots.sort()
-    found: dict[str, list[int]] = {}
-    position, scanned = 0, 0
-    for at, term in spots:
-        position += stream.count(" ", scanned, at)
-        scanned = at
-        found.setdefault(term, []).append(position)
-    return found
+def marked_terms(marks: Marks) -> frozenset[str]:
+    """Every term whose positions `text_spans` needs: the marked terms and
+    the words of the marked phrases."""
+    return frozenset(marks.terms).union(*(phrase for phrase, _ in marks.phrases))
 
 
 def _phrase_positions(found: dict[str, list[int]], phrase, slop: int, count: int) -> list[int]:

@@ -11,7 +11,8 @@ with the collection's own statistics (`CollectionStats`, stored by `kavosh
 index`), so a passage gets the score it would get from the Whoosh engine.
 
 Each node is an array over the window (a few hundred passages), computed
-from the passages' analysed terms as Typesense returns them.
+from the passages' analysed terms as Typesense returns them (their term
+ids, `indexer.typesense.term_ids`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
 
 from app.search.proximity import in_sequence
-from app.search.typesense.spans import term_positions
 from indexer.bm25f import bm25f, field_b, idf
 from indexer.typesense.schema import TERM_FIELDS
-from indexer.typesense.statistics import STREAM_FIELD, quantized, stream_terms
+from indexer.typesense.statistics import quantized
+from indexer.typesense.term_ids import IDS_FIELD, WIDTH, decode
 
 # Exact-value columns a filter can name: they match on the stored value and
 # score 1, as unscored columns do in Whoosh.
@@ -36,22 +37,34 @@ _NULL = type(NullQuery)
 
 @dataclass
 class CollectionStats:
-    """What BM25F needs of the whole collection (see `indexer.typesense.statistics`)."""
+    """What BM25F needs of the whole collection (see `indexer.typesense.statistics`),
+    and the text's terms by id (`indexer.typesense.term_ids`)."""
 
     passages: int
     averages: dict[str, float]  # field -> average length per passage
     frequencies: dict[str, dict[str, int]]  # field (or "document") -> term -> holders
     document_lengths: dict[str, float]
     documents: int
+    terms: list[str]  # id -> term
+
+    def __post_init__(self):
+        self.ids = {term: number for number, term in enumerate(self.terms) if number}
 
     @classmethod
-    def from_parts(cls, summary: dict, chunks: list[dict], documents: int) -> CollectionStats:
+    def from_meta(cls, meta: dict[str, list], documents: int) -> CollectionStats | None:
+        """The statistics in a collection's `-meta` parts (by kind), or None
+        when it was pushed without them, or with the text as words rather
+        than term ids (before `text_ids`): it is then ranked by Typesense."""
+        summary = (meta.get("statistics") or [{}])[0]
+        if summary.get("term_id_width") != WIDTH:
+            return None
         frequencies: dict[str, dict[str, int]] = {}
-        for chunk in chunks:
+        for chunk in meta.get("frequencies", []):
             frequencies.setdefault(chunk["field"], {}).update(chunk["frequencies"])
+        terms = [term for chunk in meta.get("terms", []) for term in chunk]
         passages = summary["passages"]
         averages = {name: total / (passages or 1) for name, total in summary["totals"].items()}
-        return cls(passages, averages, frequencies, summary["document_lengths"], documents)
+        return cls(passages, averages, frequencies, summary["document_lengths"], documents, terms)
 
     def frequency(self, field: str, term: str) -> int:
         return self.frequencies.get(field, {}).get(term, 0)
@@ -70,18 +83,19 @@ class Matches:
 
 
 class Window:
-    """The candidates of one search: their stored fields, term counts and lengths."""
+    """The candidates of one search: their stored fields, terms and lengths.
+
+    The text's terms are arrays over the whole window (`term_ids.decode`),
+    so a term's counts in every passage are one comparison; the short fields
+    are counted per distinct value (`_short_field`)."""
 
     def __init__(self, hits: list[dict], stats: CollectionStats):
         self.hits = hits
         self.stats = stats
         self.size = len(hits)
-        self.counts: dict[str, list[Counter]] = {
-            "text": [Counter(stream_terms(h.get(STREAM_FIELD, ""))) for h in hits]
-        }
-        self.lengths = {
-            "text": np.array([quantized(c.total()) for c in self.counts["text"]], dtype=np.float64)
-        }
+        self.text = decode([h.get(IDS_FIELD, "") for h in hits])
+        self.counts: dict[str, list[Counter]] = {}
+        self.lengths = {"text": _quantized(self.text.lengths)}
         for name, column in TERM_FIELDS.items():
             if name != "text":
                 self.counts[name], self.lengths[name] = _short_field(
@@ -89,6 +103,7 @@ class Window:
                 )
         self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._tf: dict[tuple[str, str], np.ndarray] = {}
+        self._found: dict[frozenset[str], dict[int, dict[str, list[int]]]] = {}
 
     def tf(self, field: str, term: str) -> np.ndarray:
         """How often each passage of the window holds `term` in `field`
@@ -96,7 +111,10 @@ class Window:
         key = (field, term)
         found = self._tf.get(key)
         if found is None:
-            if field in self.counts:
+            if field == "text":
+                held = self.text.passages[self.text.ids == self.stats.ids.get(term, -1)]
+                found = np.bincount(held, minlength=self.size).astype(np.float64)
+            elif field in self.counts:
                 found = np.array([c.get(term, 0) for c in self.counts[field]], dtype=np.float64)
             elif field in COLUMNS:
                 found = np.array([float(h.get(field) == term) for h in self.hits])
@@ -111,7 +129,7 @@ class Window:
         found = self._scored.get(key)
         if found is None:
             tf = self.tf(field, term)
-            if field in self.counts:
+            if field in self.lengths:
                 stats = self.stats
                 weight = idf(stats.passages, stats.frequency(field, term))
                 average = stats.averages.get(field, 0.0)
@@ -122,10 +140,36 @@ class Window:
         return found
 
     def positions(self, index: int, terms: frozenset[str]) -> dict[str, list[int]]:
-        """Where each of `terms` stands in passage `index`'s text, found with
-        `str.find` (splitting the text at every position for each term was a
-        seventh of re-scoring SciFact's windows, profiled)."""
-        return term_positions(self.hits[index].get(STREAM_FIELD, ""), terms)
+        """Where each of `terms` stands in passage `index`'s text."""
+        return self.occurrences(terms).get(index, {})
+
+    def occurrences(self, terms: frozenset[str]) -> dict[int, dict[str, list[int]]]:
+        """Where each of `terms` stands in each passage's text that holds
+        one (ascending), found for the whole window at once (remembered:
+        a phrase asks for each passage, the marks for each of the page's)."""
+        found = self._found.get(terms)
+        if found is None:
+            wanted = {self.stats.ids[t]: t for t in terms if t in self.stats.ids}
+            text = self.text
+            picked = np.flatnonzero(np.isin(text.ids, list(wanted)))
+            found = self._found[terms] = {}
+            for passage, term_id, position in zip(
+                text.passages[picked].tolist(),
+                text.ids[picked].tolist(),
+                text.positions[picked].tolist(),
+                strict=True,
+            ):
+                found.setdefault(passage, {}).setdefault(wanted[term_id], []).append(position)
+        return found
+
+    def text_terms(self) -> list[str]:
+        """Every distinct term of the window's texts (for a prefix)."""
+        return [self.stats.terms[i] for i in np.unique(self.text.ids).tolist() if i]
+
+
+def _quantized(lengths: np.ndarray) -> np.ndarray:
+    """Field lengths as Whoosh stores them (`quantized`), for a whole window."""
+    return np.array([quantized(n) for n in lengths.tolist()], dtype=np.float64)
 
 
 def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray]:
@@ -223,5 +267,9 @@ class WindowEvaluator:
         if field in COLUMNS:
             mask = np.array([str(h.get(field) or "").startswith(query.text) for h in window.hits])
             return Matches(mask, mask * query.boost)
-        terms = {t for c in window.counts.get(field, []) for t in c if t.startswith(query.text)}
+        if field == "text":
+            held = window.text_terms()
+        else:
+            held = {t for c in window.counts.get(field, []) for t in c}
+        terms = {t for t in held if t.startswith(query.text)}
         return self._combine([self.evaluate(Term(field, t)) for t in sorted(terms)], True, 1.0)
