@@ -148,11 +148,22 @@ class TestTheUnionSearch:
     """Typesense counts facets only where its counts can be shown: never when
     the window holds every match, and then on one page of the union only."""
 
-    def sent(self, holding: int, complete: bool, whole: bool) -> list[dict]:
+    def sent(self, holding: int, complete: bool, whole: bool, **how) -> list[dict]:
         request = SearchRequest("Hekmat council", group="document")
         window = search_params(parse(request.query), CATALOG, SYNONYMS, request, window=250).params
         selection = Selection({"text": ["hekmat", "council"]}, holding, complete, whole)
-        return searches(window, selection)
+        return searches(window, selection, **{"most": 1000, **how})
+
+    def test_a_union_too_big_is_read_shortest_passage_first_up_to_the_widest_window(self):
+        sent = self.sent(holding=9000, complete=False, whole=True, shortest_first=True)
+        assert [s["page"] for s in sent] == [1, 2, 3, 4]
+        assert {s["sort_by"] for s in sent} == {"text_length:asc,position:asc"}
+        # A collection pushed before passage lengths: in document order.
+        older = self.sent(holding=9000, complete=False, whole=True, most=500)
+        assert [(s["page"], s["sort_by"]) for s in older] == [
+            (1, "position:asc"),
+            (2, "position:asc"),
+        ]
 
     def test_a_complete_window_counts_no_facets(self):
         sent = self.sent(holding=600, complete=True, whole=False)

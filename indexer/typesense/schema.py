@@ -25,6 +25,9 @@ from indexer.analysis import WORD_PATTERN, compound_forms, fold, stem
 
 DEFAULT_ALIAS = "kavosh"
 META_SUFFIX = "-meta"
+# How many terms the passage's text holds (its BM25 field length): the order
+# in which a union of candidates too big to read whole is read.
+LENGTH_FIELD = "text_length"
 # Searchable fields and their analysed twins, in `query_by` order.
 TERM_FIELDS = {
     "text": "text_terms",
@@ -63,6 +66,7 @@ def passages_schema(name: str) -> dict:
         # Front matter tags, as written: the `tags` filter and facet.
         {"name": "tags", "type": "string[]", "facet": True, "optional": True},
         {"name": "position", "type": "int32"},
+        {"name": LENGTH_FIELD, "type": "int32", "optional": True},
     ]
     return {"name": name, "fields": fields, "default_sorting_field": "position"}
 

@@ -26,7 +26,7 @@ from collections import Counter
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import EXACT_MARK, stemming_analyzer
-from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.schema import LENGTH_FIELD, TERM_FIELDS
 from indexer.typesense.term_ids import IDS_FIELD, WIDTH, TermIds
 
 FREQUENCY_CHUNK = 20_000
@@ -59,10 +59,12 @@ class CollectionStatistics:
         self.term_ids = TermIds()
 
     def add(self, fields: dict) -> None:
-        """Count one passage (its Typesense document), adding its `text_ids`."""
+        """Count one passage (its Typesense document), adding its `text_ids`
+        and `text_length`."""
         groups = terms_by_position(fields["text"], self._analyzer)
         fields[IDS_FIELD] = self.term_ids.encoded(groups)
         terms = {"text": [term for group in groups for term in group]}
+        fields[LENGTH_FIELD] = len(terms["text"])
         for name, column in TERM_FIELDS.items():
             if name != "text":
                 terms[name] = fields.get(column, "").split()

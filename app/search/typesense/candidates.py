@@ -35,13 +35,18 @@ from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Term
 from app.search.typesense.query import MAX_PER_PAGE, filter_value
 from app.search.typesense.window import CollectionStats
 from indexer.analysis import EXACT_MARK
-from indexer.typesense.schema import TERM_FIELDS
+from indexer.typesense.schema import LENGTH_FIELD, TERM_FIELDS
 
 _NULL = type(NullQuery)
 FACET_PARAMS = ("facet_by", "max_facet_values")
-# The most pages of 250 the union search reads (the rarest term taken past
-# the budget may be held by thousands of passages: the first 2,000 are read).
-MAX_UNION_PAGES = 8
+# A union too big to read whole (the rarest term taken past the budget may
+# be held by thousands of passages) is read shortest passage first, up to
+# the widest window: for a word, BM25 ranks a short passage holding it above
+# a long one. On 400 of SciFact's two- and three-word load queries, the 63
+# with over 500 matches kept 0.959 of the Whoosh engine's top 10 reading
+# 1,000 passages shortest first, 0.938 in document order, and 0.965 reading
+# 2,000 in document order, which took 96-124 ms at p95 against 77 ms.
+UNION_ORDER = f"{LENGTH_FIELD}:asc,position:asc"
 
 
 @dataclass
@@ -188,13 +193,20 @@ def units(query, stats: CollectionStats) -> list:
     return [query]
 
 
-def searches(params: dict, selection: Selection) -> list[dict]:
+def searches(
+    params: dict, selection: Selection, most: int, shortest_first: bool = False
+) -> list[dict]:
     """The union search, a page of 250 at a time, and, when no alternative of
     the query fits the window whole, Typesense's own search (`params`: every
     content word, words dropped and typos allowed until the window is full),
     which finds the passages holding the most words of the query, nearest
     together: the known item whose words are each too common, the misspelt
-    word whose variants are."""
+    word whose variants are.
+
+    :param most: how many passages of the union to read at most (in pages).
+    :param shortest_first: the collection has passage lengths: read a union
+        too big to read whole shortest passage first (see `UNION_ORDER`).
+    """
     chosen, holding = selection.terms, selection.holding
     holders = " || ".join(
         f"{TERM_FIELDS[field]}:[" + ",".join(map(filter_value, terms)) + "]"
@@ -214,11 +226,11 @@ def searches(params: dict, selection: Selection) -> list[dict]:
         "q": "*",
         "query_by": params["query_by"],
         "filter_by": wanted,
-        "sort_by": "position:asc",
+        "sort_by": UNION_ORDER if shortest_first else "position:asc",
         "per_page": MAX_PER_PAGE,
         "include_fields": params["include_fields"],
     }
-    pages = range(1, min(MAX_UNION_PAGES, max(1, -(-holding // MAX_PER_PAGE))) + 1)
+    pages = range(1, max(1, -(-min(holding, most) // MAX_PER_PAGE)) + 1)
     # Every page of the union counts the same: the first one counts.
     return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
 

@@ -50,7 +50,7 @@ from app.search.typesense.spans import marked_terms, text_spans
 from app.search.typesense.window import CollectionStats, Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
-from indexer.typesense.schema import DEFAULT_ALIAS, meta_name
+from indexer.typesense.schema import DEFAULT_ALIAS, LENGTH_FIELD, meta_name
 from indexer.typesense.word_starts import STARTS_FIELD
 from indexer.typo_index import DeletionIndex
 
@@ -72,6 +72,7 @@ class Collection:
     catalog: Catalog
     stats: CollectionStats | None  # None: pushed before statistics were stored
     tagged: bool = True  # False: pushed before tags were
+    measured: bool = True  # False: pushed before passage lengths were
 
 
 class TypesenseEngine:
@@ -148,7 +149,7 @@ class TypesenseEngine:
             documents={d["id"]: d for d in documents},
             vocabulary=vocabulary,
             sources=list(catalog.sources),
-            state=Collection(catalog, stats, TAGS_FIELD in fields),
+            state=Collection(catalog, stats, TAGS_FIELD in fields, LENGTH_FIELD in fields),
         )
 
     def _error(self, error: Exception):
@@ -202,7 +203,8 @@ class TypesenseEngine:
         budget = self.window
         while True:  # a page past the window widens it (see `WIDEST`)
             selection = selective_terms(query.compiled.ranked, stats, budget)
-            answers = self._multi_search(searches(params, selection))
+            wanted_searches = searches(params, selection, self.widest, collection.measured)
+            answers = self._multi_search(wanted_searches)
             candidates = merged(answers, selection.complete)
             window = Window(candidates.hits, stats)
             ranking = rescore(window, query.compiled, request.group)
