@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from indexer.typesense.compaction import compact_nodes
 from indexer.typesense.push import push_index
 from tests.conftest import SEEDS
 from tests.engine_contract import EngineContract
-from tests.live_server import free_port
+from tests.live_server import LiveServer, free_port
 from tests.search_fixtures import ARTICLE as A
 from tests.search_fixtures import INTERVIEW as I
 from tests.search_fixtures import cited, ranking_report
@@ -189,6 +191,40 @@ class TestSameContract:
         assert health["status"] == "ok" and health["passages"] == 46
         assert client.get("/api/documents").json["documents"][0]["path"] in {A, I}
         assert client.get("/?q=Hekmat").status_code == 200
+
+
+class TestServedByForkedWorkers:
+    """`kavosh serve` opens the collection before it forks its workers, then
+    drops the connections that opened it, so each worker asks the cluster on
+    its own: concurrent searches through every worker each get their own answer."""
+
+    QUERIES = ["Hekmat", "Shuras", "women", "Kurdistan", "Neither Shah nor Mullah", "party"]
+
+    def test_concurrent_searches_through_two_workers(
+        self, cluster, pushed, service, monkeypatch, tmp_path
+    ):
+        for name, value in {
+            "BACKEND": "typesense",
+            "TYPESENSE_NODES": ",".join(cluster.urls),
+            "TYPESENSE_API_KEY": cluster.api_key,
+            "CACHE_SIZE": "0",
+        }.items():
+            monkeypatch.setenv(f"KAVOSH_{name}", value)
+        expected = {q: [hit.id for hit in service.search(q).hits] for q in self.QUERIES}
+        with LiveServer(tmp_path / "unused", SEEDS, workers=2) as server:
+
+            def ask(number: int):
+                query = self.QUERIES[number % len(self.QUERIES)]
+                path = "/api/search?" + urllib.parse.urlencode({"q": query})
+                status, headers, answer = server.get_json(path)
+                return query, status, [hit["id"] for hit in answer.get("results", [])]
+
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(ask, range(120)))
+            assert len(set(server.worker_pids())) == 2
+            log = server.output()
+        wrong = [(q, status) for q, status, ids in answers if status != 200 or ids != expected[q]]
+        assert not wrong, log
 
 
 class TestASmallWindow:
