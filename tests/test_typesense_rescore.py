@@ -17,8 +17,9 @@ from app.search import SearchRequest, SearchService
 from app.search.querylang import parse
 from app.search.request import DEFAULT_FACET_LIMIT
 from app.search.typesense.candidates import cover, selective_terms, units
+from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.rescore import rescore, window_facets
-from app.search.typesense.window import CollectionStats, Window
+from app.search.typesense.window import Window
 from indexer import passages
 from indexer.errors import BuildError
 from indexer.passages import Tally

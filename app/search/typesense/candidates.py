@@ -32,8 +32,8 @@ from typing import NamedTuple
 
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Term
 
+from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import MAX_PER_PAGE, filter_value
-from app.search.typesense.window import CollectionStats
 from indexer.analysis import EXACT_MARK
 from indexer.typesense.schema import LENGTH_FIELD, TERM_FIELDS
 

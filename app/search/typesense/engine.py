@@ -37,6 +37,7 @@ from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
 from app.search.highlight import Marks, know_stems
 from app.search.results import FacetValue
 from app.search.typesense.candidates import merged, searches, selective_terms
+from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import (
     DISPLAY_FIELDS,
     QUERY_BY,
@@ -47,7 +48,7 @@ from app.search.typesense.query import (
 )
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.spans import marked_terms, text_spans
-from app.search.typesense.window import CollectionStats, Window
+from app.search.typesense.window import Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
 from indexer.typesense.schema import DEFAULT_ALIAS, LENGTH_FIELD, meta_name

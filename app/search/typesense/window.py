@@ -7,7 +7,7 @@ sums, an `And` needs every child and sums, `AndMaybe` adds the optional side,
 `DisjunctionMax` keeps the best (plus its tiebreak), a `Phrase` matches its
 words in order within `slop` positions and scores their sum, a boost
 multiplies. Each term is weighed by the shared BM25F (`indexer.bm25f`)
-with the collection's own statistics (`CollectionStats`, stored by `kavosh
+with the collection's own statistics (`collection_stats`, stored by `kavosh
 index`), so a passage gets the score it would get from the Whoosh engine.
 
 Each node is an array over the window (a few hundred passages), computed
@@ -24,54 +24,16 @@ import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
 
 from app.search.proximity import in_sequence
+from app.search.typesense.collection_stats import CollectionStats
 from indexer.bm25f import bm25f, field_b, idf
 from indexer.typesense.schema import TERM_FIELDS
 from indexer.typesense.statistics import quantized
-from indexer.typesense.term_ids import IDS_FIELD, WIDTH, decode
+from indexer.typesense.term_ids import IDS_FIELD, decode
 
 # Exact-value columns a filter can name: they match on the stored value and
 # score 1, as unscored columns do in Whoosh.
 COLUMNS = ("source", "section_path", "speaker_name", "document", "kind", "language")
 _NULL = type(NullQuery)
-
-
-@dataclass
-class CollectionStats:
-    """What BM25F needs of the whole collection (see `indexer.typesense.statistics`),
-    and the text's terms by id (`indexer.typesense.term_ids`)."""
-
-    passages: int
-    averages: dict[str, float]  # field -> average length per passage
-    frequencies: dict[str, dict[str, int]]  # field (or "document") -> term -> holders
-    document_lengths: dict[str, float]
-    documents: int
-    terms: list[str]  # id -> term
-
-    def __post_init__(self):
-        self.ids = {term: number for number, term in enumerate(self.terms) if number}
-
-    @classmethod
-    def from_meta(cls, meta: dict[str, list], documents: int) -> CollectionStats | None:
-        """The statistics in a collection's `-meta` parts (by kind), or None
-        when it was pushed without them, or with the text as words rather
-        than term ids (before `text_ids`): it is then ranked by Typesense."""
-        summary = (meta.get("statistics") or [{}])[0]
-        if summary.get("term_id_width") != WIDTH:
-            return None
-        frequencies: dict[str, dict[str, int]] = {}
-        for chunk in meta.get("frequencies", []):
-            frequencies.setdefault(chunk["field"], {}).update(chunk["frequencies"])
-        terms = [term for chunk in meta.get("terms", []) for term in chunk]
-        passages = summary["passages"]
-        averages = {name: total / (passages or 1) for name, total in summary["totals"].items()}
-        return cls(passages, averages, frequencies, summary["document_lengths"], documents, terms)
-
-    def frequency(self, field: str, term: str) -> int:
-        return self.frequencies.get(field, {}).get(term, 0)
-
-    @property
-    def document_average(self) -> float:
-        return sum(self.document_lengths.values()) / (self.documents or 1)
 
 
 @dataclass
