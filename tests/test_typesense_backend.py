@@ -243,6 +243,19 @@ class TestASmallWindow:
             exact = small.search("Shuras")  # every term fits in five passages
             assert not exact.total_is_estimate and "total_is_estimate" not in exact.to_dict()
 
+    def test_a_rare_word_beside_a_commoner_one_is_not_all_there_is(self, cluster, pushed, whoosh):
+        """The holders of the rare word ("Kurdistan", 2 passages) fit the
+        window of 5, the other word's ("Hekmat", 6) do not: that union is not
+        every match, so the window widens until it is, and the answer is
+        the Whoosh engine's, total included."""
+        engine = TypesenseEngine(cluster.urls, cluster.api_key, window=5)
+        with closing(SearchService(engine, cache_size=0)) as small:
+            answer = small.search("Kurdistan Hekmat", per_page=20)
+        expected = whoosh.search("Kurdistan Hekmat", per_page=20)
+        assert expected.total > whoosh.search("Kurdistan").total
+        assert (answer.total, answer.total_is_estimate) == (expected.total, False)
+        assert [hit.id for hit in answer.hits] == [hit.id for hit in expected.hits]
+
     @pytest.mark.parametrize("group", [None, "document"])
     def test_a_page_read_with_the_window_shows_what_one_fetched_after_does(
         self, cluster, pushed, group

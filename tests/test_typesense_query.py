@@ -11,7 +11,7 @@ import pytest
 from app.search.querylang import parse
 from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
-from app.search.typesense.candidates import Selection, searches
+from app.search.typesense.candidates import Selection, merged, searches
 from app.search.typesense.query import Catalog, offset_window, search_params
 from indexer.typesense.schema import generation_number, index_terms
 
@@ -164,6 +164,14 @@ class TestTheUnionSearch:
             (1, "position:asc"),
             (2, "position:asc"),
         ]
+
+    def test_a_union_alone_is_complete_only_when_its_selection_is(self):
+        answer = {"found": 2, "hits": [{"document": {"id": "a"}}, {"document": {"id": "b"}}]}
+        rarest_only = Selection({"text": ["preplan"]}, 2, complete=False, whole=True)
+        assert not merged([answer], rarest_only).complete
+        assert merged([answer], rarest_only._replace(complete=True)).complete
+        filters_alone = Selection({}, 0, complete=False, whole=False)  # Typesense's own search
+        assert merged([answer], filters_alone).complete
 
     def test_a_complete_window_counts_no_facets(self):
         sent = self.sent(holding=600, complete=True, whole=False)

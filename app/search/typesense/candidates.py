@@ -235,11 +235,8 @@ def searches(
     return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
 
 
-def merged(answers: list[dict], union_complete: bool) -> Candidates:
-    """The window from the answers of `searches`, each passage once.
-
-    :param union_complete: whether the union search covered every match.
-    """
+def merged(answers: list[dict], selection: Selection) -> Candidates:
+    """The window from the answers of `searches` for `selection`, each passage once."""
     seen: set[str] = set()
     hits = []
     for answer in answers:
@@ -250,9 +247,11 @@ def merged(answers: list[dict], union_complete: bool) -> Candidates:
                 hits.append(document)
     counted = max(answers, key=lambda a: a.get("found", 0))
     own = answers[-1]
-    # Typesense's own search alone (no term fit the window, or filters alone):
-    # complete when it returned all it found.
-    complete = union_complete or (
-        len(answers) == 1 and own.get("found", 0) <= len(own.get("hits", []))
+    # Typesense's own search alone (no term to take a union of: filters
+    # alone): complete when it returned all it found. A union alone is
+    # complete only when its selection is: it found every holder of the
+    # rarest words, not every passage holding one of the others.
+    complete = selection.complete or (
+        not selection.terms and own.get("found", 0) <= len(own.get("hits", []))
     )
     return Candidates(hits, complete, counted.get("found", 0), counted)

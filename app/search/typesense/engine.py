@@ -218,7 +218,7 @@ class TypesenseEngine:
             selection = selective_terms(query.compiled.ranked, stats, budget)
             wanted_searches = searches(params, selection, self.widest, collection.measured)
             answers = self._multi_search(wanted_searches)
-            candidates = merged(answers, selection.complete)
+            candidates = merged(answers, selection)
             window = Window(candidates.hits, stats)
             ranking = rescore(window, query.compiled, request.group)
             if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
