@@ -11,7 +11,8 @@ import pytest
 from app.search.querylang import parse
 from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
-from app.search.typesense.candidates import Selection, merged, searches
+from app.search.typesense.candidates import Selection, merged, searches, unread
+from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import Catalog, offset_window, search_params
 from indexer.typesense.schema import generation_number, index_terms
 
@@ -172,6 +173,13 @@ class TestTheUnionSearch:
         assert merged([answer], rarest_only._replace(complete=True)).complete
         filters_alone = Selection({}, 0, complete=False, whole=False)  # Typesense's own search
         assert merged([answer], filters_alone).complete
+
+    def test_a_wider_window_reads_only_the_terms_it_adds(self):
+        stats = CollectionStats(10, {}, {"text": {"a": 3, "b": 5}, "title": {"b": 1}}, {}, 1, [""])
+        wider = Selection({"text": ["a", "b"], "title": ["b"]}, 9, complete=True, whole=True)
+        fresh = unread(wider, {("text", "a")}, stats)
+        assert fresh == Selection({"title": ["b"], "text": ["b"]}, 6, complete=True, whole=True)
+        assert unread(wider, set(), stats) is wider
 
     def test_a_complete_window_counts_no_facets(self):
         sent = self.sent(holding=600, complete=True, whole=False)

@@ -194,7 +194,11 @@ def units(query, stats: CollectionStats) -> list:
 
 
 def searches(
-    params: dict, selection: Selection, most: int, shortest_first: bool = False
+    params: dict,
+    selection: Selection,
+    most: int,
+    shortest_first: bool = False,
+    with_own: bool = True,
 ) -> list[dict]:
     """The union search, a page of 250 at a time, and, when no alternative of
     the query fits the window whole, Typesense's own search (`params`: every
@@ -206,6 +210,8 @@ def searches(
     :param most: how many passages of the union to read at most (in pages).
     :param shortest_first: the collection has passage lengths: read a union
         too big to read whole shortest passage first (see `UNION_ORDER`).
+    :param with_own: send Typesense's own search if the selection needs it
+        (a wider window, which reads only what it adds, has it already).
     """
     chosen, holding = selection.terms, selection.holding
     holders = " || ".join(
@@ -218,7 +224,7 @@ def searches(
     # SciFact's claims.)
     counted = {} if selection.complete else {k: params[k] for k in FACET_PARAMS if k in params}
     uncounted = {k: v for k, v in params.items() if k not in FACET_PARAMS}
-    own = [] if selection.whole else [{**uncounted, **counted}]
+    own = [] if selection.whole or not with_own else [{**uncounted, **counted}]
     if not holders:
         return own
     wanted = f"({params['filter_by']}) && ({holders})" if "filter_by" in params else holders
@@ -233,6 +239,26 @@ def searches(
     pages = range(1, max(1, -(-min(holding, most) // MAX_PER_PAGE)) + 1)
     # Every page of the union counts the same: the first one counts.
     return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
+
+
+def terms_of(selection: Selection) -> set[tuple[str, str]]:
+    """The (field, term) pairs a selection's union search reads."""
+    return {(field, term) for field, terms in selection.terms.items() for term in terms}
+
+
+def unread(selection: Selection, read: set[tuple[str, str]], stats: CollectionStats) -> Selection:
+    """`selection` without the terms whose holders are already `read` (a
+    wider window after a narrower one): only the terms it adds, and the sum
+    of their document frequencies."""
+    if not read:
+        return selection
+    terms: dict[str, list[str]] = {}
+    for field, term in sorted(
+        terms_of(selection) - read, key=lambda ft: (stats.frequency(*ft), ft)
+    ):
+        terms.setdefault(field, []).append(term)
+    holding = sum(stats.frequency(field, term) for field, held in terms.items() for term in held)
+    return selection._replace(terms=terms, holding=holding)
 
 
 def merged(answers: list[dict], selection: Selection) -> Candidates:

@@ -36,7 +36,13 @@ from app.search.engine import (
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
 from app.search.highlight import Marks, know_stems
 from app.search.results import FacetValue
-from app.search.typesense.candidates import merged, searches, selective_terms
+from app.search.typesense.candidates import (
+    merged,
+    searches,
+    selective_terms,
+    terms_of,
+    unread,
+)
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import (
     DISPLAY_FIELDS,
@@ -214,13 +220,22 @@ class TypesenseEngine:
             shown = dict.fromkeys([*SCORING_FIELDS, *DISPLAY_FIELDS])
             params = {**params, "include_fields": ",".join(shown)}
         budget = self.window
+        answers: list[dict] = []
+        read: set[tuple[str, str]] = set()
         while True:  # a page past the window widens it (see `WIDEST`)
             selection = selective_terms(query.compiled.ranked, stats, budget)
-            wanted_searches = searches(params, selection, self.widest, collection.measured)
-            answers = self._multi_search(wanted_searches)
-            candidates = merged(answers, selection)
-            window = Window(candidates.hits, stats)
-            ranking = rescore(window, query.compiled, request.group)
+            fresh = unread(selection, read, stats)  # a wider window reads only what it adds
+            wanted_searches = searches(
+                params, fresh, self.widest, collection.measured, with_own=not answers
+            )
+            if wanted_searches or not answers:
+                answers += self._multi_search(wanted_searches)
+                read |= terms_of(selection)
+                candidates = merged(answers, selection)
+                window = Window(candidates.hits, stats)
+                ranking = rescore(window, query.compiled, request.group)
+            else:  # nothing new to read: the same window, maybe now known whole
+                candidates = merged(answers, selection)
             if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
                 break
             budget = min(budget * 2, self.widest)
