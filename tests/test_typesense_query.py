@@ -205,6 +205,26 @@ class TestPatientWrites:
                 raise self.failures.pop(0)
             return {"name": body["name"]}
 
+        def delete(self, path):
+            if self.failures:
+                raise self.failures.pop(0)
+            return {"name": path.rsplit("/", 1)[-1]}
+
+    def test_a_drop_during_an_election_is_tried_again(self):
+        from typesense.exceptions import ObjectNotFound, ServerError
+
+        from indexer.typesense.quorum import PatientWrites
+
+        cluster = self.Cluster([ServerError(503, "Not Ready or Lagging")])
+        patient = PatientWrites(cluster, sleep=lambda _: None)
+        assert patient.delete("/collections/k-000002") == {"name": "k-000002"}
+        assert patient.retried == 1
+        # The first try dropped it, its answer was lost: the second finds it gone.
+        lost = self.Cluster([ServerError(500, "timeout"), ObjectNotFound(404, "not found")])
+        assert PatientWrites(lost, sleep=lambda _: None).delete("/collections/x") == {}
+        with pytest.raises(ObjectNotFound):  # gone before the first try: said as it is
+            PatientWrites(self.Cluster([ObjectNotFound(404, "no")])).delete("/collections/y")
+
     def test_a_transient_failure_is_tried_again(self):
         from typesense.exceptions import ObjectAlreadyExists, ServerError
 

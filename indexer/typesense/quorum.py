@@ -15,6 +15,8 @@ marked unhealthy) is tried again with a growing pause, for at most
 `QUORUM_TIMEOUT` seconds in all, then fails with the push's usual error. Writes
 are idempotent, so trying again is safe: passages are upserted, and a
 collection or alias that a lost answer already created is taken as created.
+Drops are tried again too, for a shorter while (`DROP_TIMEOUT`), and one a
+lost answer already made is taken as made.
 A node that stays down is skipped (`wait_for_replicas` reports it) and catches
 up from the Raft log when it returns.
 """
@@ -25,6 +27,10 @@ import time
 from collections.abc import Callable
 
 QUORUM_TIMEOUT = 60.0
+# A drop (undoing a failed push, or removing old generations) waits less: a
+# push that failed should say so soon, and a collection left behind goes
+# with the next push that succeeds.
+DROP_TIMEOUT = 5.0
 FIRST_PAUSE = 0.2
 LONGEST_PAUSE = 3.0
 _TRANSIENT = {
@@ -52,6 +58,11 @@ def already_done(error: BaseException) -> bool:
     return type(error).__name__ == "ObjectAlreadyExists"
 
 
+def already_gone(error: BaseException) -> bool:
+    """A drop whose first try succeeded though its answer was lost."""
+    return type(error).__name__ == "ObjectNotFound"
+
+
 class PatientWrites:
     """The push's client, retrying writes a quorum will accept (module docstring).
 
@@ -65,7 +76,7 @@ class PatientWrites:
         self.retried = 0  # writes that needed a second try, for the report
 
     def __getattr__(self, name: str):
-        return getattr(self.client, name)  # deletes and attributes as they are
+        return getattr(self.client, name)  # attributes as they are
 
     def get(self, path: str, params: dict | None = None) -> dict:
         return self._patient(lambda: self.client.get(path, params))
@@ -79,8 +90,14 @@ class PatientWrites:
     def import_documents(self, collection: str, documents: list[dict]) -> list[dict]:
         return self._patient(lambda: self.client.import_documents(collection, documents))
 
-    def _patient(self, write: Callable, creates: bool = False):
-        deadline = time.monotonic() + self.timeout
+    def delete(self, path: str) -> dict:
+        """A drop, tried again for at most `DROP_TIMEOUT`: a transient failure
+        (an election) would otherwise leave the collection behind."""
+        timeout = min(self.timeout, DROP_TIMEOUT)
+        return self._patient(lambda: self.client.delete(path), deletes=True, timeout=timeout)
+
+    def _patient(self, write: Callable, creates: bool = False, deletes: bool = False, timeout=None):
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         pause = FIRST_PAUSE
         tried = False
         while True:
@@ -88,6 +105,8 @@ class PatientWrites:
                 return write()
             except Exception as error:
                 if creates and tried and already_done(error):
+                    return {}
+                if deletes and tried and already_gone(error):
                     return {}
                 if not transient(error) or time.monotonic() + pause > deadline:
                     raise
