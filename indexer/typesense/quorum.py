@@ -82,7 +82,7 @@ class PatientWrites:
         return self._patient(lambda: self.client.get(path, params))
 
     def post(self, path: str, body: dict) -> dict:
-        return self._patient(lambda: self.client.post(path, body), creates=True)
+        return self._patient(lambda: self.client.post(path, body), already=already_done)
 
     def put(self, path: str, body: dict) -> dict:
         return self._patient(lambda: self.client.put(path, body))
@@ -94,9 +94,11 @@ class PatientWrites:
         """A drop, tried again for at most `DROP_TIMEOUT`: a transient failure
         (an election) would otherwise leave the collection behind."""
         timeout = min(self.timeout, DROP_TIMEOUT)
-        return self._patient(lambda: self.client.delete(path), deletes=True, timeout=timeout)
+        return self._patient(lambda: self.client.delete(path), already_gone, timeout=timeout)
 
-    def _patient(self, write: Callable, creates: bool = False, deletes: bool = False, timeout=None):
+    def _patient(self, write: Callable, already: Callable | None = None, timeout=None):
+        """`write`, tried again while it fails transiently; `already` says
+        whether an error on a later try means an earlier one took effect."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         pause = FIRST_PAUSE
         tried = False
@@ -104,9 +106,7 @@ class PatientWrites:
             try:
                 return write()
             except Exception as error:
-                if creates and tried and already_done(error):
-                    return {}
-                if deletes and tried and already_gone(error):
+                if already and tried and already(error):
                     return {}
                 if not transient(error) or time.monotonic() + pause > deadline:
                     raise

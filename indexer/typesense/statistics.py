@@ -97,23 +97,27 @@ class CollectionStatistics:
             "term_id_width": WIDTH,
         }
         parts = [_part("statistics", "statistics", summary)]
-        terms = self.term_ids.terms
-        for number, start in enumerate(range(0, len(terms), FREQUENCY_CHUNK)):
-            parts.append(
-                _part(f"terms-{number:04d}", "terms", terms[start : start + FREQUENCY_CHUNK])
-            )
+        for number, chunk in _chunks(self.term_ids.terms):
+            parts.append(_part(f"terms-{number:04d}", "terms", chunk))
         tables = {**self.frequencies, "document": self.document_frequencies}
         for name, table in tables.items():
-            terms = sorted(table.items())
-            for number, start in enumerate(range(0, len(terms), FREQUENCY_CHUNK)):
-                chunk = {"field": name, "frequencies": dict(terms[start : start + FREQUENCY_CHUNK])}
-                parts.append(_part(f"frequencies-{name}-{number:04d}", "frequencies", chunk))
+            for number, chunk in _chunks(sorted(table.items())):
+                value = {"field": name, "frequencies": dict(chunk)}
+                parts.append(_part(f"frequencies-{name}-{number:04d}", "frequencies", value))
         return parts
 
 
 def quantized(length: int) -> float:
     """A field length as Whoosh stores it, in one byte (a little rounded)."""
     return float(byte_to_length(length_to_byte(length)))
+
+
+def _chunks(items: list) -> list[tuple[int, list]]:
+    """`items` in numbered slices of at most `FREQUENCY_CHUNK`."""
+    return [
+        (number, items[start : start + FREQUENCY_CHUNK])
+        for number, start in enumerate(range(0, len(items), FREQUENCY_CHUNK))
+    ]
 
 
 def _part(part_id: str, part: str, value) -> dict:

@@ -126,10 +126,15 @@ def selective_terms(query_tree, stats: CollectionStats, budget: int) -> Selectio
     if not chosen and pieces:  # the rarest always, however many hold it
         chosen.update(pieces[0].terms)
         total = pieces[0].cost
+    return Selection(_by_field(chosen, stats), total, complete, whole)
+
+
+def _by_field(pairs, stats: CollectionStats) -> dict[str, list[str]]:
+    """(field, term) pairs as each field's terms, rarest first."""
     by_field: dict[str, list[str]] = {}
-    for field, term in sorted(chosen, key=lambda ft: (stats.frequency(*ft), ft)):
+    for field, term in sorted(pairs, key=lambda ft: (stats.frequency(*ft), ft)):
         by_field.setdefault(field, []).append(term)
-    return Selection(by_field, total, complete, whole)
+    return by_field
 
 
 @dataclass(frozen=True)
@@ -252,13 +257,9 @@ def unread(selection: Selection, read: set[tuple[str, str]], stats: CollectionSt
     of their document frequencies."""
     if not read:
         return selection
-    terms: dict[str, list[str]] = {}
-    for field, term in sorted(
-        terms_of(selection) - read, key=lambda ft: (stats.frequency(*ft), ft)
-    ):
-        terms.setdefault(field, []).append(term)
-    holding = sum(stats.frequency(field, term) for field, held in terms.items() for term in held)
-    return selection._replace(terms=terms, holding=holding)
+    fresh = terms_of(selection) - read
+    holding = sum(stats.frequency(*pair) for pair in fresh)
+    return selection._replace(terms=_by_field(fresh, stats), holding=holding)
 
 
 def merged(answers: list[dict], selection: Selection) -> Candidates:

@@ -228,14 +228,14 @@ class TypesenseEngine:
             wanted_searches = searches(
                 params, fresh, self.widest, collection.measured, with_own=not answers
             )
-            if wanted_searches or not answers:
+            reads = bool(wanted_searches) or not answers  # else the same window
+            if reads:
                 answers += self._multi_search(wanted_searches)
                 read |= terms_of(selection)
-                candidates = merged(answers, selection)
+            candidates = merged(answers, selection)  # maybe now known whole
+            if reads:
                 window = Window(candidates.hits, stats)
                 ranking = rescore(window, query.compiled, request.group)
-            else:  # nothing new to read: the same window, maybe now known whole
-                candidates = merged(answers, selection)
             if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
                 break
             budget = min(budget * 2, self.widest)
