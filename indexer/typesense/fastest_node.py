@@ -71,14 +71,23 @@ class FastestNodeManager(NodeManager):
         if pending is None or pending[0] is not node:
             return
         self._pending.request = None
-        elapsed = time.perf_counter() - pending[1]
-        with self._lock:
-            if not is_healthy:
+        if not is_healthy:
+            with self._lock:
                 self._seconds.pop(id(node), None)
-                return
+            return
+        self._note(node, time.perf_counter() - pending[1])
+
+    def answered(self, node, seconds: float) -> None:
+        """`node` answered in `seconds` a request sent other than through the
+        library (`pipelined`): healthy, and timed."""
+        super().set_node_health(node, True)
+        self._note(node, seconds)
+
+    def _note(self, node, seconds: float) -> None:
+        with self._lock:
             previous = self._seconds.get(id(node))
             self._seconds[id(node)] = (
-                elapsed if previous is None else previous + SMOOTHING * (elapsed - previous)
+                seconds if previous is None else previous + SMOOTHING * (seconds - previous)
             )
 
     def answer_times(self) -> dict[str, float]:

@@ -1,5 +1,5 @@
 """The first phase of a Typesense search: the window of candidates that
-Kavosh re-scores (`rescore`), found in one `multi_search` request.
+Kavosh re-scores (`rescore`), found by searches sent together.
 
 Typesense 0.24 has no OR and no BM25: asked for a fifteen-word claim, it
 returns the passages holding the most words, in an order that ignores how
