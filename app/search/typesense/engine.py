@@ -217,21 +217,26 @@ class TypesenseEngine:
         budget = self.window
         answers: list[dict] = []
         read: set[tuple[str, str]] = set()
+        scored = -1  # how many answers the window and its ranking hold
         while True:  # a page past the window widens it (see `WIDEST`)
             selection = selective_terms(query.compiled.ranked, stats, budget)
             fresh = unread(selection, read, stats)  # a wider window reads only what it adds
             wanted_searches = searches(
                 params, fresh, self.widest, collection.measured, with_own=not answers
             )
-            reads = bool(wanted_searches) or not answers  # else the same window
-            if reads:
+            if wanted_searches or not answers:  # else the same window
                 answers += self._searches(wanted_searches)
                 read |= terms_of(selection)
             candidates = merged(answers, selection)  # maybe now known whole
-            if reads:
+            last = candidates.complete or budget >= self.widest
+            if not last and _too_few(candidates.hits, end, request.group):
+                budget = min(budget * 2, self.widest)
+                continue  # the page cannot be filled: wider, unscored
+            if scored != len(answers):
                 window = Window(candidates.hits, stats)
                 ranking = rescore(window, query.compiled, request.group)
-            if candidates.complete or len(ranking.order) >= end or budget >= self.widest:
+                scored = len(answers)
+            if last or len(ranking.order) >= end:
                 break
             budget = min(budget * 2, self.widest)
         answered_by = self._answered_by(answers[-1], snapshot)
@@ -356,6 +361,16 @@ class TypesenseEngine:
 
     def passage_count(self, snapshot: Snapshot) -> int:
         return int(snapshot.manifest["passages"])
+
+
+def _too_few(hits: list[dict], end: int, group: str | None) -> bool:
+    """Whether a window of `hits` certainly ranks fewer than `end` results:
+    it holds fewer passages, or fewer documents for a page of documents.
+    Such a window is widened without being scored first: SciFact's claims,
+    100 documents a page, were scored twice in 157 of 300 searches."""
+    if group == "document":
+        return len({hit["document"] for hit in hits}) < end
+    return len(hits) < end
 
 
 def _marks(found: dict, marks: Marks) -> Marks:
