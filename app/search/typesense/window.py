@@ -105,16 +105,22 @@ class Window:
         """Where each of `terms` stands in passage `index`'s text."""
         return self.occurrences(terms).get(index, {})
 
-    def occurrences(self, terms: frozenset[str]) -> dict[int, dict[str, list[int]]]:
+    def occurrences(
+        self, terms: frozenset[str], among: list[int] | None = None
+    ) -> dict[int, dict[str, list[int]]]:
         """Where each of `terms` stands in each passage's text that holds
         one (ascending), found for the whole window at once (remembered:
-        a phrase asks for each passage, the marks for each of the page's)."""
-        found = self._found.get(terms)
+        a phrase asks for each passage), or only in the passages `among`
+        (a page's marks: a tenth of the window's positions, or less)."""
+        found = self._found.get(terms) if among is None else None
         if found is None:
             wanted = {self.stats.ids[t]: t for t in terms if t in self.stats.ids}
             text = self.text
-            picked = np.flatnonzero(np.isin(text.ids, list(wanted)))
-            found = self._found[terms] = {}
+            held = np.isin(text.ids, list(wanted))
+            if among is not None:
+                held &= np.isin(text.passages, among)
+            picked = np.flatnonzero(held)
+            found = {}
             for passage, term_id, position in zip(
                 text.passages[picked].tolist(),
                 text.ids[picked].tolist(),
@@ -122,6 +128,8 @@ class Window:
                 strict=True,
             ):
                 found.setdefault(passage, {}).setdefault(wanted[term_id], []).append(position)
+            if among is None:
+                self._found[terms] = found
         return found
 
     def text_terms(self) -> list[str]:
