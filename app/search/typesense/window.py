@@ -56,13 +56,14 @@ class Window:
         self.stats = stats
         self.size = len(hits)
         self.text = decode([h.get(IDS_FIELD, "") for h in hits])
-        self.counts: dict[str, list[Counter]] = {}
+        # A short field's term counts, once per distinct value, and which
+        # value each passage holds.
+        self.counts: dict[str, tuple[list[Counter], np.ndarray]] = {}
         self.lengths = {"text": _quantized(self.text.lengths)}
         for name, column in TERM_FIELDS.items():
             if name != "text":
-                self.counts[name], self.lengths[name] = _short_field(
-                    [h.get(column, "") for h in hits]
-                )
+                distinct, held, self.lengths[name] = _short_field([h.get(column, "") for h in hits])
+                self.counts[name] = (distinct, held)
         self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._tf: dict[tuple[str, str], np.ndarray] = {}
         self._found: dict[frozenset[str], dict[int, dict[str, list[int]]]] = {}
@@ -77,7 +78,8 @@ class Window:
                 held = self.text.passages[self.text.ids == self.stats.ids.get(term, -1)]
                 found = np.bincount(held, minlength=self.size).astype(np.float64)
             elif field in self.counts:
-                found = np.array([c.get(term, 0) for c in self.counts[field]], dtype=np.float64)
+                distinct, held = self.counts[field]
+                found = np.array([c.get(term, 0) for c in distinct], dtype=np.float64)[held]
             elif field in COLUMNS:
                 found = np.array([float(h.get(field) == term) for h in self.hits])
             else:
@@ -142,18 +144,15 @@ def _quantized(lengths: np.ndarray) -> np.ndarray:
     return np.array([quantized(n) for n in lengths.tolist()], dtype=np.float64)
 
 
-def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray]:
-    """Term counts and lengths of a title, heading or speaker field, counted
-    once per distinct value: a document's passages share its title, a
-    section's its heading (a window's fields hold a few dozen values)."""
-    counted: dict[str, tuple[Counter, int]] = {}
-    for value in values:
-        if value not in counted:
-            terms = Counter(value.split())
-            counted[value] = (terms, quantized(terms.total()))
-    return [counted[v][0] for v in values], np.array(
-        [counted[v][1] for v in values], dtype=np.float64
-    )
+def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray, np.ndarray]:
+    """Term counts of a title, heading or speaker field, once per distinct
+    value (a document's passages share its title, a section's its heading),
+    the distinct value each passage holds, and each passage's length."""
+    number: dict[str, int] = {}
+    held = np.array([number.setdefault(v, len(number)) for v in values], dtype=np.intp)
+    distinct = [Counter(value.split()) for value in number]
+    lengths = np.array([quantized(terms.total()) for terms in distinct], dtype=np.float64)
+    return distinct, held, lengths[held] if len(held) else np.zeros(0)
 
 
 class WindowEvaluator:
@@ -240,6 +239,6 @@ class WindowEvaluator:
         if field == "text":
             held = window.text_terms()
         else:
-            held = {t for c in window.counts.get(field, []) for t in c}
+            held = {t for c in window.counts.get(field, ([], None))[0] for t in c}
         terms = {t for t in held if t.startswith(query.text)}
         return self._combine([self.evaluate(Term(field, t)) for t in sorted(terms)], True, 1.0)
