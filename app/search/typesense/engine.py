@@ -25,17 +25,14 @@ import time
 from dataclasses import dataclass
 
 from app.search.engine import (
-    FACET_COLUMNS,
     TAGS_FIELD,
     Found,
     Page,
     Query,
     Snapshot,
-    no_facets,
 )
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
-from app.search.highlight import Marks, know_stems
-from app.search.results import FacetValue
+from app.search.highlight import know_stems
 from app.search.typesense.candidates import (
     merged,
     searches,
@@ -44,6 +41,7 @@ from app.search.typesense.candidates import (
     unread,
 )
 from app.search.typesense.collection_stats import CollectionStats
+from app.search.typesense.own_ranking import typesense_page
 from app.search.typesense.query import (
     DISPLAY_FIELDS,
     QUERY_BY,
@@ -51,8 +49,9 @@ from app.search.typesense.query import (
     filter_value,
     search_params,
 )
-from app.search.typesense.rescore import rescore, window_facets
+from app.search.typesense.rescore import rescore
 from app.search.typesense.spans import marked_terms, text_spans
+from app.search.typesense.totals import total_and_facets
 from app.search.typesense.window import Window
 from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
@@ -248,6 +247,7 @@ class TypesenseEngine:
         marks = query.compiled.marks
         where = window.occurrences(marked_terms(marks), among=[index for index, _ in page])
         counts = window.text.position_counts
+        total, facets = total_and_facets(candidates, window, ranking, request)
         stored = self._stored(reading)
         found = []
         for index, score in page:
@@ -261,17 +261,7 @@ class TypesenseEngine:
                     marks,
                 )
                 found.append(Found(fields, score, marks, text_spans=spans))
-        if candidates.complete:  # the window holds every match: all exact
-            total = len(ranking.order)
-            facets = window_facets(window, ranking.matched, request.facet_limit, request.group)
-            return Page(total, found, facets, answered_by)
-        # More matches than the window: the total and facets are Typesense's.
-        total = candidates.found
-        if request.group == "document":
-            total = round(total * ranking.documents / max(1, int(ranking.matched.sum())))
-        total = max(total, len(ranking.order))
-        facets = _facets(candidates.facet_answer, request.facet_limit)
-        return Page(total, found, facets, answered_by, total_is_estimate=True)
+        return Page(total, found, facets, answered_by, total_is_estimate=not candidates.complete)
 
     def _send_stored(self, passage_ids: list[str]):
         """Ask for what a page of passages shows, in one search; `_stored` reads it."""
@@ -341,15 +331,7 @@ class TypesenseEngine:
             return Page(total=0, found=[])
         answer = self._search(wanted.params)
         answered_by = self._answered_by(answer, snapshot)
-        if "grouped_hits" in answer:
-            answer = {**answer, "hits": [g["hits"][0] for g in answer["grouped_hits"] if g["hits"]]}
-        hits = answer["hits"][wanted.skip : wanted.skip + request.per_page]
-        found = [
-            Found(hit["document"], float(hit["text_match"]), _marks(hit, query.compiled.marks))
-            for hit in hits
-        ]
-        facets = _facets(answer, request.facet_limit)
-        return Page(answer["found"], found, facets, generation=answered_by)
+        return typesense_page(answer, wanted.skip, request, query.compiled.marks, answered_by)
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
         try:
@@ -371,24 +353,3 @@ def _too_few(hits: list[dict], end: int, group: str | None) -> bool:
     if group == "document":
         return len({hit["document"] for hit in hits}) < end
     return len(hits) < end
-
-
-def _marks(found: dict, marks: Marks) -> Marks:
-    """Our compiler's marks plus the terms Typesense says it matched (typo matches)."""
-    matched = {
-        token.lower()
-        for highlight in found.get("highlights", [])
-        for token in highlight.get("matched_tokens", [])
-        if isinstance(token, str)
-    }
-    return Marks(terms=marks.terms | matched, phrases=list(marks.phrases))
-
-
-def _facets(answer: dict, limit: int) -> dict[str, list[FacetValue]]:
-    by_field = {f["field_name"]: f.get("counts", []) for f in answer.get("facet_counts", [])}
-    facets = no_facets()
-    for name, column in [*FACET_COLUMNS.items(), (TAGS_FIELD, TAGS_FIELD)]:
-        values = [FacetValue(str(c["value"]), c["count"]) for c in by_field.get(column, [])]
-        values.sort(key=lambda v: (-v.count, v.value))
-        facets[name] = values[:limit]
-    return facets
