@@ -157,13 +157,13 @@ class TestTheUnionSearch:
 
     def test_a_union_too_big_is_read_shortest_passage_first_up_to_the_widest_window(self):
         sent = self.sent(holding=9000, complete=False, whole=True, shortest_first=True)
-        assert [s["page"] for s in sent] == [1, 2, 3, 4]
+        assert [s["page"] for s in sent] == [1, 2, 3, 4, 5, 6, 7, 8]  # 1,000 in all
+        assert {s["per_page"] for s in sent} == {125}
         assert {s["sort_by"] for s in sent} == {"text_length:asc,position:asc"}
         # A collection pushed before passage lengths: in document order.
         older = self.sent(holding=9000, complete=False, whole=True, most=500)
         assert [(s["page"], s["sort_by"]) for s in older] == [
-            (1, "position:asc"),
-            (2, "position:asc"),
+            (page, "position:asc") for page in (1, 2, 3, 4)
         ]
 
     def test_a_union_alone_is_complete_only_when_its_selection_is(self):
@@ -183,12 +183,12 @@ class TestTheUnionSearch:
 
     def test_a_complete_window_counts_no_facets(self):
         sent = self.sent(holding=600, complete=True, whole=False)
-        assert [s.get("page") for s in sent] == [1, 2, 3, 1]
+        assert [s.get("page") for s in sent] == [1, 2, 3, 4, 5, 1]  # the union, then its own
         assert not any("facet_by" in s for s in sent)
 
     def test_an_incomplete_window_counts_them_once_per_search(self):
         sent = self.sent(holding=600, complete=False, whole=False)
-        assert ["facet_by" in s for s in sent] == [True, False, False, True]
+        assert ["facet_by" in s for s in sent] == [True, False, False, False, False, True]
         assert sent[0]["facet_by"].split(",")[:2] == ["source", "section_path"]
 
 

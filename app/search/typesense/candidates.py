@@ -47,6 +47,10 @@ FACET_PARAMS = ("facet_by", "max_facet_values")
 # 1,000 passages shortest first, 0.938 in document order, and 0.965 reading
 # 2,000 in document order, which took 96-124 ms at p95 against 77 ms.
 UNION_ORDER = f"{LENGTH_FIELD}:asc,position:asc"
+# A union is read in pages of half Typesense's most, all sent at once, so
+# that a node reads two at a time: 250 passages of SciFact's claims' unions
+# took 5.7 ms in one page and 4.5 ms in two (medians of 300).
+UNION_PAGE = MAX_PER_PAGE // 2
 
 
 @dataclass
@@ -205,7 +209,7 @@ def searches(
     shortest_first: bool = False,
     with_own: bool = True,
 ) -> list[dict]:
-    """The union search, a page of 250 at a time, and, when no alternative of
+    """The union search, a page of `UNION_PAGE` at a time, and, when no alternative of
     the query fits the window whole, Typesense's own search (`params`: every
     content word, words dropped and typos allowed until the window is full),
     which finds the passages holding the most words of the query, nearest
@@ -238,10 +242,10 @@ def searches(
         "query_by": params["query_by"],
         "filter_by": wanted,
         "sort_by": UNION_ORDER if shortest_first else "position:asc",
-        "per_page": MAX_PER_PAGE,
+        "per_page": UNION_PAGE,
         "include_fields": params["include_fields"],
     }
-    pages = range(1, max(1, -(-min(holding, most) // MAX_PER_PAGE)) + 1)
+    pages = range(1, max(1, -(-min(holding, most) // UNION_PAGE)) + 1)
     # Every page of the union counts the same: the first one counts.
     return [{**base, **(counted if page == 1 else {}), "page": page} for page in pages] + own
 
