@@ -110,10 +110,12 @@ class TypesenseClient:
         into the list, which for a window of 250 passages cost 2.5-3 ms of
         12-15. The answer is decoded with orjson: a few hundred kilobytes,
         which the standard library decodes several times slower."""
-        if len(urlencode(params)) > LONGEST_GET:
+        query = urlencode(params)
+        if len(query) > LONGEST_GET:
             (answer,) = self.multi_search(collection, [params])
             return Answered(answer)
-        return self._pipelined.send(f"/collections/{quote(collection)}/documents/search", params)
+        path = f"/collections/{quote(collection)}/documents/search"
+        return self._pipelined.send(path, params, query)
 
     def _slow_search(self, path: str, params: dict) -> dict:
         """A search through the PyPI client's request layer (its retries)."""

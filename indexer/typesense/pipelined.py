@@ -50,12 +50,13 @@ class Sent:
                 if response.status >= 500:
                     searches.manager.set_node_health(node, is_healthy=False)
             except FAILURES as error:
-                connection.close()
                 if self._reused and isinstance(error, CLOSED_WHILE_IDLE):
+                    connection.close()
                     return searches.send(*self._request, fresh=True).answer()
                 searches.manager.set_node_health(node, is_healthy=False)
             connection.close()
-        return searches.slow(*self._request)
+        path, params, _ = self._request
+        return searches.slow(path, params)
 
 
 class PipelinedSearches:
@@ -73,10 +74,12 @@ class PipelinedSearches:
         self.slow = slow
         self._local = threading.local()
 
-    def send(self, path: str, params: dict, fresh: bool = False) -> Sent:
-        """Send a GET of `path` on an idle connection to the fastest node
-        (`fresh`: on a new one), and return at once."""
-        target = f"{path}?{urlencode(params)}"
+    def send(self, path: str, params: dict, query: str | None = None, fresh: bool = False) -> Sent:
+        """Send a GET of `path` with `params` (`query`: already encoded) on
+        an idle connection to the fastest node (`fresh`: on a new one), and
+        return at once."""
+        query = urlencode(params) if query is None else query
+        target = f"{path}?{query}"
         node = self.manager.get_node()
         started = time.perf_counter()
         idle = self._idle(node)
@@ -87,10 +90,10 @@ class PipelinedSearches:
         except FAILURES as error:
             connection.close()
             if reused and isinstance(error, CLOSED_WHILE_IDLE):
-                return self.send(path, params, fresh=True)
+                return self.send(path, params, query, fresh=True)
             self.manager.set_node_health(node, is_healthy=False)
             connection = None
-        return Sent(self, node, connection, (path, params), started, reused)
+        return Sent(self, node, connection, (path, params, query), started, reused)
 
     def answered(self, node, connection, seconds: float) -> None:
         """A search answered: the node's time is noted and its connection kept."""

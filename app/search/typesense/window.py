@@ -118,10 +118,9 @@ class Window:
         if found is None:
             wanted = {self.stats.ids[t]: t for t in terms if t in self.stats.ids}
             text = self.text
-            held = np.isin(text.ids, list(wanted))
+            picked = np.flatnonzero(np.isin(text.ids, list(wanted)))
             if among is not None:
-                held &= np.isin(text.passages, among)
-            picked = np.flatnonzero(held)
+                picked = picked[np.isin(text.passages[picked], among)]
             found = {}
             for passage, term_id, position in zip(
                 text.passages[picked].tolist(),
@@ -152,7 +151,7 @@ def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray, np.ndarr
     held = np.array([number.setdefault(v, len(number)) for v in values], dtype=np.intp)
     distinct = [Counter(value.split()) for value in number]
     lengths = np.array([quantized(terms.total()) for terms in distinct], dtype=np.float64)
-    return distinct, held, lengths[held] if len(held) else np.zeros(0)
+    return distinct, held, lengths[held]
 
 
 class WindowEvaluator:
