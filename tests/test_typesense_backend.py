@@ -256,6 +256,26 @@ class TestASmallWindow:
         assert (answer.total, answer.total_is_estimate) == (expected.total, False)
         assert [hit.id for hit in answer.hits] == [hit.id for hit in expected.hits]
 
+    def test_a_page_of_documents_is_found_in_one_round_trip(self, cluster, pushed, whoosh):
+        """A window of 5 passages is too narrow for a page of 2 documents of
+        dozens of passages each: the first window of a page of documents is
+        as wide as its documents' passages need, not widened a round trip at
+        a time. The page is the Whoosh engine's."""
+        engine = TypesenseEngine(cluster.urls, cluster.api_key, window=5)
+        sent = []
+        send_search = engine.client.send_search
+        engine.client.send_search = lambda *args: sent.append(args) or send_search(*args)
+        with closing(SearchService(engine, cache_size=0)) as small:
+            small.search("Iran")  # the collection opened, not counted
+            sent.clear()
+            answer = small.search("Hekmat interview", per_page=2, group="document")
+        expected = whoosh.search("Hekmat interview", per_page=2, group="document")
+        assert len(expected.hits) == 2
+        assert [hit.id for hit in answer.hits] == [hit.id for hit in expected.hits]
+        reads_of_a_page = [args for args in sent if args[1]["filter_by"].startswith("id:[")]
+        assert len(reads_of_a_page) == 1
+        assert len(sent) - len(reads_of_a_page) == 1, sent  # one union search, no widening
+
     @pytest.mark.parametrize("group", [None, "document"])
     def test_a_page_read_with_the_window_shows_what_one_fetched_after_does(
         self, cluster, pushed, group
