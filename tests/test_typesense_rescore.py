@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from contextlib import closing
 
+import numpy as np
 import pytest
 
 from app.search import SearchRequest, SearchService
@@ -19,12 +20,12 @@ from app.search.request import DEFAULT_FACET_LIMIT
 from app.search.typesense.candidates import cover, selective_terms, units
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.rescore import rescore, window_facets
-from app.search.typesense.window import Window
+from app.search.typesense.window import Window, quantized_lengths
 from indexer import passages
 from indexer.errors import BuildError
 from indexer.passages import Tally
 from indexer.typesense.push import passage_document
-from indexer.typesense.statistics import CollectionStatistics, terms_by_position
+from indexer.typesense.statistics import CollectionStatistics, quantized, terms_by_position
 from indexer.typesense.term_ids import TermIds, decode
 from tests.conftest import SEEDS
 
@@ -168,6 +169,14 @@ class TestTheWindow:
         assert decoded.passages.tolist() == [0] * 7 + [1] * 4
         assert decoded.lengths.tolist() == [7, 4]
         assert decoded.position_counts.tolist() == [4, 2]
+
+    def test_window_lengths_are_the_lengths_whoosh_stores(self):
+        """Looked up for a whole window, as `quantized` rounds each one, up
+        to where Whoosh's one byte stops telling lengths apart and past it."""
+        lengths = np.arange(250_000)
+        expected = [quantized(n) for n in lengths.tolist()]
+        assert quantized_lengths(lengths).tolist() == expected
+        assert quantized_lengths([]).tolist() == []
 
     def test_a_position_without_terms_keeps_its_place(self):
         ids = TermIds()

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from whoosh.query import And, AndMaybe, DisjunctionMax, NullQuery, Or, Phrase, Prefix, Term
+from whoosh.util.numeric import byte_to_length
 
 from app.search.proximity import in_sequence
 from app.search.typesense.collection_stats import CollectionStats
 from indexer.bm25f import bm25f, field_b, idf
 from indexer.typesense.schema import TERM_FIELDS
-from indexer.typesense.statistics import quantized
 from indexer.typesense.term_ids import IDS_FIELD, decode
 
 # Exact-value columns a filter can name: they match on the stored value and
@@ -59,7 +60,7 @@ class Window:
         # A short field's term counts, once per distinct value, and which
         # value each passage holds.
         self.counts: dict[str, tuple[list[Counter], np.ndarray]] = {}
-        self.lengths = {"text": _quantized(self.text.lengths)}
+        self.lengths = {"text": quantized_lengths(self.text.lengths)}
         for name, column in TERM_FIELDS.items():
             if name != "text":
                 distinct, held, self.lengths[name] = _short_field([h.get(column, "") for h in hits])
@@ -138,9 +139,16 @@ class Window:
         return [self.stats.terms[i] for i in np.unique(self.text.ids).tolist() if i]
 
 
-def _quantized(lengths: np.ndarray) -> np.ndarray:
+# The length each of Whoosh's 256 length bytes stands for, ascending: a
+# length is stored as the first byte whose length is at least it, so a
+# window's lengths are looked up at once, not quantized one by one.
+_BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
+
+
+def quantized_lengths(lengths) -> np.ndarray:
     """Field lengths as Whoosh stores them (`quantized`), for a whole window."""
-    return np.array([quantized(n) for n in lengths.tolist()], dtype=np.float64)
+    byte = np.searchsorted(_BYTE_LENGTHS, np.asarray(lengths, dtype=np.float64), side="left")
+    return _BYTE_LENGTHS[np.minimum(byte, 255)]
 
 
 def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray, np.ndarray]:
@@ -149,9 +157,17 @@ def _short_field(values: list[str]) -> tuple[list[Counter], np.ndarray, np.ndarr
     the distinct value each passage holds, and each passage's length."""
     number: dict[str, int] = {}
     held = np.array([number.setdefault(v, len(number)) for v in values], dtype=np.intp)
-    distinct = [Counter(value.split()) for value in number]
-    lengths = np.array([quantized(terms.total()) for terms in distinct], dtype=np.float64)
+    distinct = [_counted(value) for value in number]
+    lengths = quantized_lengths([terms.total() for terms in distinct])
     return distinct, held, lengths[held]
+
+
+@lru_cache(maxsize=1 << 16)
+def _counted(value: str) -> Counter:
+    """The term counts of one short field's value, remembered by the process:
+    the windows of SciFact's claims held 240 titles each, counted 72,000
+    times in 300 searches. (Shared: never changed by the caller.)"""
+    return Counter(value.split())
 
 
 class WindowEvaluator:
