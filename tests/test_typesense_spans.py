@@ -74,6 +74,6 @@ def test_without_starts_or_with_another_texts_analysis_answers(pushed, compiler)
 
 def spans_of(window: Window, index: int, starts: str | None, marks):
     """`text_spans` as the engine calls it for passage `index` of the window."""
-    found = window.occurrences(marked_terms(marks)).get(index, {})
+    found = window.occurrences(marked_terms(marks), [index]).get(index, {})
     count = int(window.text.position_counts[index])
     return text_spans(found, count, starts, window.hits[index]["text"], marks)

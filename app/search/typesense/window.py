@@ -67,7 +67,6 @@ class Window:
                 self.counts[name] = (distinct, held)
         self._scored: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._tf: dict[tuple[str, str], np.ndarray] = {}
-        self._found: dict[frozenset[str], dict[int, dict[str, list[int]]]] = {}
 
     def tf(self, field: str, term: str) -> np.ndarray:
         """How often each passage of the window holds `term` in `field`
@@ -104,34 +103,27 @@ class Window:
             found = self._scored[key] = (tf > 0, np.where(tf > 0, scores, 0.0))
         return found
 
-    def positions(self, index: int, terms: frozenset[str]) -> dict[str, list[int]]:
-        """Where each of `terms` stands in passage `index`'s text."""
-        return self.occurrences(terms).get(index, {})
-
     def occurrences(
-        self, terms: frozenset[str], among: list[int] | None = None
+        self, terms: frozenset[str], among: list[int]
     ) -> dict[int, dict[str, list[int]]]:
-        """Where each of `terms` stands in each passage's text that holds
-        one (ascending), found for the whole window at once (remembered:
-        a phrase asks for each passage), or only in the passages `among`
-        (a page's marks: a tenth of the window's positions, or less)."""
-        found = self._found.get(terms) if among is None else None
-        if found is None:
-            wanted = {self.stats.ids[t]: t for t in terms if t in self.stats.ids}
-            text = self.text
-            picked = np.flatnonzero(np.isin(text.ids, list(wanted)))
-            if among is not None:
-                picked = picked[np.isin(text.passages[picked], among)]
-            found = {}
-            for passage, term_id, position in zip(
-                text.passages[picked].tolist(),
-                text.ids[picked].tolist(),
-                text.positions[picked].tolist(),
-                strict=True,
-            ):
-                found.setdefault(passage, {}).setdefault(wanted[term_id], []).append(position)
-            if among is None:
-                self._found[terms] = found
+        """Where each of `terms` stands in the text of each passage `among`
+        that holds one, ascending: a phrase's candidates (the passages holding
+        every word, a few of the window or none), a page's marks (a tenth of
+        the window's positions, or less). Found for the whole window at
+        once, the positions of a long claim's phrases were a tenth of its
+        search."""
+        wanted = {self.stats.ids[t]: t for t in terms if t in self.stats.ids}
+        text = self.text
+        picked = np.flatnonzero(np.isin(text.ids, list(wanted)))
+        picked = picked[np.isin(text.passages[picked], among)]
+        found: dict[int, dict[str, list[int]]] = {}
+        for passage, term_id, position in zip(
+            text.passages[picked].tolist(),
+            text.ids[picked].tolist(),
+            text.positions[picked].tolist(),
+            strict=True,
+        ):
+            found.setdefault(passage, {}).setdefault(wanted[term_id], []).append(position)
         return found
 
     def text_terms(self) -> list[str]:
@@ -237,9 +229,12 @@ class WindowEvaluator:
         scored = [self.window.scored("text", w) for w in words]
         candidates = np.flatnonzero(np.logical_and.reduce([mask for mask, _ in scored]))
         matches = self.nothing()
-        wanted = frozenset(words)
-        for index in candidates.tolist():
-            found = self.window.positions(index, wanted)
+        # Only the passages holding every word are looked at: a long claim's
+        # phrase is held whole by a few passages of the window, or none.
+        among = candidates.tolist()
+        where = self.window.occurrences(frozenset(words), among) if among else {}
+        for index in among:
+            found = where.get(index, {})
             positions = [found.get(w, []) for w in words]
             if in_sequence(positions, query.slop):
                 matches.mask[index] = True
