@@ -19,20 +19,11 @@ within about a second with no restart.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from dataclasses import dataclass
 
-from app.search.engine import (
-    TAGS_FIELD,
-    Found,
-    Page,
-    Query,
-    Snapshot,
-)
+from app.search.engine import Page, Query, Snapshot
 from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
-from app.search.highlight import know_stems
 from app.search.typesense.candidates import (
     merged,
     searches,
@@ -40,24 +31,16 @@ from app.search.typesense.candidates import (
     terms_of,
     unread,
 )
-from app.search.typesense.collection_stats import CollectionStats
+from app.search.typesense.collection import Collection, open_collection
 from app.search.typesense.own_ranking import typesense_page
-from app.search.typesense.query import (
-    DISPLAY_FIELDS,
-    QUERY_BY,
-    Catalog,
-    filter_value,
-    search_params,
-)
+from app.search.typesense.query import search_params
 from app.search.typesense.rescore import rescore
-from app.search.typesense.spans import marked_terms, text_spans
+from app.search.typesense.shown import shown, shown_searches
+from app.search.typesense.spans import marked_terms
 from app.search.typesense.totals import total_and_facets
 from app.search.typesense.window import Window
-from app.search.vocabulary import Vocabulary
 from indexer.typesense.client import TypesenseClient, is_not_found
-from indexer.typesense.schema import DEFAULT_ALIAS, LENGTH_FIELD, meta_name
-from indexer.typesense.word_starts import STARTS_FIELD
-from indexer.typo_index import DeletionIndex
+from indexer.typesense.schema import DEFAULT_ALIAS
 
 ALIAS_TTL = 1.0
 WINDOW = 250  # the default of the TYPESENSE_WINDOW setting
@@ -67,20 +50,8 @@ WIDEST = 4
 # A page of documents starts from a window of at least this many times its
 # passages (`_first_budget`).
 DOCUMENT_SPREAD = 2
-# A page of more passages than this is read in two searches (`_send_stored`).
-STORED_SPLIT = 50
 # The client's errors for a request the cluster answered and would not carry out.
 REFUSALS = ("RequestMalformed", "ObjectUnprocessable")
-
-
-@dataclass(frozen=True)
-class Collection:
-    """What the engine opened of one collection (its snapshot's `state`)."""
-
-    catalog: Catalog
-    stats: CollectionStats | None  # None: pushed before statistics were stored
-    tagged: bool = True  # False: pushed before tags were
-    measured: bool = True  # False: pushed before passage lengths were
 
 
 class TypesenseEngine:
@@ -123,7 +94,7 @@ class TypesenseEngine:
             try:
                 name = self.client.get(f"/aliases/{self.alias}")["collection_name"]
                 if current is None or current.name != name:
-                    current = self._open(name)
+                    current = open_collection(self.client, name)
             except Exception as error:
                 if current is not None:
                     # A node that lags or is away: serve the collection we have;
@@ -132,34 +103,6 @@ class TypesenseEngine:
                 raise self._error(error) from error
             self._current, self._checked = current, time.monotonic()
             return current
-
-    def _open(self, name: str) -> Snapshot:
-        meta = {}
-        for part in self.client.export(meta_name(name)):
-            meta.setdefault(part["part"], []).append(json.loads(part["json"]))
-        forms: dict[str, list] = {}
-        for chunk in meta.get("vocabulary", []):
-            forms.update(chunk)
-        documents = meta["documents"][0]
-        catalog_data = meta["catalog"][0]
-        catalog = Catalog(
-            sources=tuple(sorted({d["path"] for d in documents})),
-            titles={d["id"]: d["title"] for d in documents},
-            sections=tuple(catalog_data["sections"]),
-            speakers=tuple(catalog_data["speakers"]),
-        )
-        stats = CollectionStats.from_meta(meta, len(documents))
-        fields = {field["name"] for field in self.client.get(f"/collections/{name}")["fields"]}
-        vocabulary = Vocabulary(forms, deletions=DeletionIndex.of(forms))
-        know_stems(vocabulary.stems)  # titles are marked by analysis: stems by look-up
-        return Snapshot(
-            name=name,
-            manifest=meta["manifest"][0],
-            documents={d["id"]: d for d in documents},
-            vocabulary=vocabulary,
-            sources=list(catalog.sources),
-            state=Collection(catalog, stats, TAGS_FIELD in fields, LENGTH_FIELD in fields),
-        )
 
     def _error(self, error: Exception):
         if is_not_found(error):
@@ -245,27 +188,13 @@ class TypesenseEngine:
             budget = min(budget * 2, self.widest)
         answered_by = self._answered_by(answers[-1], snapshot)
         page = ranking.order[start:end]
-        # What the page shows is read apart from the window (reading the
-        # display fields of all 250-1,000 candidates cost SciFact's claims
-        # 7.6 ms of a 21 ms round trip), and its marks are found meanwhile.
-        reading = self._send_stored([window.hits[index]["id"] for index, _ in page])
+        # What the page shows is read apart from the window (`shown`), and
+        # its marks are found meanwhile.
+        reading = self._send(shown_searches([window.hits[index]["id"] for index, _ in page]))
         marks = query.compiled.marks
         where = window.occurrences(marked_terms(marks), among=[index for index, _ in page])
-        counts = window.text.position_counts
         total, facets = total_and_facets(candidates, window, ranking, request)
-        stored = self._stored(reading)
-        found = []
-        for index, score in page:
-            fields = stored.get(window.hits[index]["id"])
-            if fields is not None:
-                spans = text_spans(
-                    where.get(index, {}),
-                    int(counts[index]),
-                    fields.get(STARTS_FIELD),
-                    fields["text"],
-                    marks,
-                )
-                found.append(Found(fields, score, marks, text_spans=spans))
+        found = shown(self._answers(reading), page, window, where, marks)
         return Page(total, found, facets, answered_by, total_is_estimate=not candidates.complete)
 
     def _first_budget(self, snapshot: Snapshot, request) -> int:
@@ -280,37 +209,6 @@ class TypesenseEngine:
         documents = max(1, len(snapshot.documents))
         spread = DOCUMENT_SPREAD * request.end * self.passage_count(snapshot) / documents
         return min(self.widest, max(self.window, round(spread)))
-
-    def _send_stored(self, passage_ids: list[str]) -> list:
-        """Ask for what a page of passages shows; `_stored` reads it. A page
-        of more than `STORED_SPLIT` is asked for in two halves at once, which
-        a node reads two at a time: 100 of SciFact's passages took 5.7 ms
-        in one search and 4.1 ms in two (medians of 150)."""
-        halves = [passage_ids]
-        if len(passage_ids) > STORED_SPLIT:
-            half = -(-len(passage_ids) // 2)
-            halves = [passage_ids[:half], passage_ids[half:]]
-        return self._send(
-            [
-                {
-                    "q": "*",
-                    "query_by": QUERY_BY,
-                    "filter_by": "id:[" + ",".join(map(filter_value, ids)) + "]",
-                    "per_page": len(ids),
-                    "include_fields": ",".join(DISPLAY_FIELDS),
-                }
-                for ids in halves
-                if ids
-            ]
-        )
-
-    def _stored(self, reading: list) -> dict[str, dict]:
-        """The stored fields `_send_stored` asked for, by passage id."""
-        return {
-            hit["document"]["id"]: hit["document"]
-            for answer in self._answers(reading)
-            for hit in answer["hits"]
-        }
 
     def _searches(self, searches: list[dict]) -> list[dict]:
         """Several searches, all sent before any is read: a node searches

@@ -1,0 +1,59 @@
+"""Opening a collection on a Typesense cluster: what `kavosh index` stored
+beside its passages (the meta collection: manifest, documents, catalog,
+vocabulary and the statistics re-scoring needs), read once per alias move
+into the `Snapshot` every search of it shares.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from app.search.engine import TAGS_FIELD, Snapshot
+from app.search.highlight import know_stems
+from app.search.typesense.collection_stats import CollectionStats
+from app.search.typesense.query import Catalog
+from app.search.vocabulary import Vocabulary
+from indexer.typesense.schema import LENGTH_FIELD, meta_name
+from indexer.typo_index import DeletionIndex
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What the engine opened of one collection (its snapshot's `state`)."""
+
+    catalog: Catalog
+    stats: CollectionStats | None  # None: pushed before statistics were stored
+    tagged: bool = True  # False: pushed before tags were
+    measured: bool = True  # False: pushed before passage lengths were
+
+
+def open_collection(client, name: str) -> Snapshot:
+    """The snapshot of collection `name`, from its meta collection and its
+    schema (which fields a collection pushed by an older Kavosh lacks)."""
+    meta: dict[str, list] = {}
+    for part in client.export(meta_name(name)):
+        meta.setdefault(part["part"], []).append(json.loads(part["json"]))
+    forms: dict[str, list] = {}
+    for chunk in meta.get("vocabulary", []):
+        forms.update(chunk)
+    documents = meta["documents"][0]
+    catalog_data = meta["catalog"][0]
+    catalog = Catalog(
+        sources=tuple(sorted({d["path"] for d in documents})),
+        titles={d["id"]: d["title"] for d in documents},
+        sections=tuple(catalog_data["sections"]),
+        speakers=tuple(catalog_data["speakers"]),
+    )
+    stats = CollectionStats.from_meta(meta, len(documents))
+    fields = {field["name"] for field in client.get(f"/collections/{name}")["fields"]}
+    vocabulary = Vocabulary(forms, deletions=DeletionIndex.of(forms))
+    know_stems(vocabulary.stems)  # titles are marked by analysis: stems by look-up
+    return Snapshot(
+        name=name,
+        manifest=meta["manifest"][0],
+        documents={d["id"]: d for d in documents},
+        vocabulary=vocabulary,
+        sources=list(catalog.sources),
+        state=Collection(catalog, stats, TAGS_FIELD in fields, LENGTH_FIELD in fields),
+    )
