@@ -11,7 +11,7 @@ import pytest
 from app.search.querylang import parse
 from app.search.request import SearchRequest
 from app.search.synonyms import Synonyms, parse_groups
-from app.search.typesense.candidates import Selection, merged, searches, unread
+from app.search.typesense.candidates import Selection, merged, searches, union_pages, unread
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import Catalog, offset_window, search_params
 from indexer.typesense.schema import generation_number, index_terms
@@ -157,14 +157,33 @@ class TestTheUnionSearch:
 
     def test_a_union_too_big_is_read_shortest_passage_first_up_to_the_widest_window(self):
         sent = self.sent(holding=9000, complete=False, whole=True, shortest_first=True)
-        assert [s["page"] for s in sent] == [1, 2, 3, 4, 5, 6, 7, 8]  # 1,000 in all
-        assert {s["per_page"] for s in sent} == {125}
+        assert [s["page"] for s in sent] == [1, 2, 3, 4]  # 1,000 in all
+        assert {s["per_page"] for s in sent} == {250}
         assert {s["sort_by"] for s in sent} == {"text_length:asc,position:asc"}
         # A collection pushed before passage lengths: in document order.
         older = self.sent(holding=9000, complete=False, whole=True, most=500)
-        assert [(s["page"], s["sort_by"]) for s in older] == [
-            (page, "position:asc") for page in (1, 2, 3, 4)
+        assert [(s["page"], s["per_page"], s["sort_by"]) for s in older] == [
+            (page, 250, "position:asc") for page in (1, 2)
         ]
+
+    def test_a_union_is_read_in_as_few_pages_as_a_node_reads_at_once(self):
+        """Each page costs its filter and sort again: a union of 460 is
+        two pages of 230, not four of 125; a small one is one page."""
+        assert [(s["page"], s["per_page"]) for s in self.sent(460, False, True)] == [
+            (1, 230),
+            (2, 230),
+        ]
+        assert [(s["page"], s["per_page"]) for s in self.sent(90, False, True)] == [(1, 125)]
+        assert [(s["page"], s["per_page"]) for s in self.sent(200, False, True)] == [
+            (1, 100),
+            (2, 100),
+        ]
+
+    @pytest.mark.parametrize("passages", [1, 125, 126, 250, 251, 499, 500, 501, 999, 1000, 1250])
+    def test_the_pages_of_a_union_hold_it_whole_and_at_most_typesenses_largest(self, passages):
+        pages, per_page = union_pages(passages)
+        assert per_page <= 250
+        assert pages * per_page >= passages > (pages - 1) * per_page
 
     def test_a_union_alone_is_complete_only_when_its_selection_is(self):
         answer = {"found": 2, "hits": [{"document": {"id": "a"}}, {"document": {"id": "b"}}]}
@@ -183,12 +202,12 @@ class TestTheUnionSearch:
 
     def test_a_complete_window_counts_no_facets(self):
         sent = self.sent(holding=600, complete=True, whole=False)
-        assert [s.get("page") for s in sent] == [1, 2, 3, 4, 5, 1]  # the union, then its own
+        assert [s.get("page") for s in sent] == [1, 2, 3, 1]  # the union, then its own
         assert not any("facet_by" in s for s in sent)
 
     def test_an_incomplete_window_counts_them_once_per_search(self):
         sent = self.sent(holding=600, complete=False, whole=False)
-        assert ["facet_by" in s for s in sent] == [True, False, False, False, False, True]
+        assert ["facet_by" in s for s in sent] == [True, False, False, True]
         assert sent[0]["facet_by"].split(",")[:2] == ["source", "section_path"]
 
 
