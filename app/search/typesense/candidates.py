@@ -258,11 +258,12 @@ def searches(
 
 
 def union_pages(passages: int) -> tuple[int, int]:
-    """(how many pages, of what size) read `passages` of a union: at least
-    `AT_ONCE` pages, as even as can be, each as large as Typesense allows
-    (`MAX_PER_PAGE`), since each page pays a fixed cost of its own, its
-    filter and sort: on SciFact, a page of 125 passages took 7.9 ms and a
-    page of 10, 2.3 ms. A union of fewer than `UNION_PAGE` is one page."""
+    """(how many pages, of what size) read `passages` of a union: a union
+    of up to `UNION_PAGE` is one page; a larger one is at least `AT_ONCE`
+    pages, as even as can be and as few as Typesense's `MAX_PER_PAGE`
+    allows, since each page pays a fixed cost of its own, its filter and
+    sort: on SciFact, a page of 125 passages took 7.9 ms and a page of 10,
+    2.3 ms."""
     if passages <= UNION_PAGE:
         return 1, UNION_PAGE
     pages = max(AT_ONCE, -(-passages // MAX_PER_PAGE))
