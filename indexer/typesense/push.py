@@ -1,8 +1,9 @@
 """`kavosh index` for a Typesense cluster: the same passages, pushed into a
 new collection, then published by swapping an alias.
 
-    read the corpus → create <alias>-NNNNNN and its -meta twin → import the
-    passages in batches (each with its `text_ids` and `text_starts`) → store manifest,
+    read the corpus → create <alias>-NNNNNN and its -meta and -shown twins →
+    import the passages in batches, what is searched (each with its `text_ids`)
+    into the first and what is shown into -shown (`split_passage`) → store manifest,
     documents, vocabulary and the collection statistics (`statistics`) →
     load the synonyms → wait until every node that answers holds every
     passage → compact each node's store (`compaction`: reads after a bulk
@@ -48,6 +49,10 @@ from indexer.typesense.schema import (
     meta_name,
     meta_schema,
     passages_schema,
+    shown_name,
+    shown_schema,
+    split_passage,
+    twins,
 )
 from indexer.typesense.statistics import CollectionStatistics
 from indexer.typesense.word_starts import STARTS_FIELD, encoded_starts
@@ -104,6 +109,7 @@ def push_index(
     try:
         client.post("/collections", passages_schema(name))
         client.post("/collections", meta_schema(meta_name(name)))
+        client.post("/collections", shown_schema(shown_name(name)))
         meta = _import_passages(client, name, corpus, splitter, report, progress)
         passages.refuse_skipped(report, strict, "the previous collection")
         passages.refuse_empty(report, source_dir)
@@ -112,15 +118,16 @@ def push_index(
         _store_meta(client, meta_name(name), meta)
         _store_synonyms(client, name, synonym_groups)
         holds_all = _holds(report.passages)
-        path = f"/collections/{name}"
-        skipped |= wait_for_replicas(client, path, holds_all, replication_timeout)
+        for held in (name, shown_name(name)):
+            path = f"/collections/{held}"
+            skipped |= wait_for_replicas(client, path, holds_all, replication_timeout)
         uncompacted = compact_nodes(client.nodes, client.api_key, skip=skipped)
         client.put(f"/aliases/{alias}", {"collection_name": name})
         # Live on every node that answers when `kavosh index` returns.
         path = f"/aliases/{alias}"
         skipped |= wait_for_replicas(client, path, _names(name), replication_timeout)
     except BaseException as error:
-        _drop(client, [name, meta_name(name)])
+        _drop(client, twins(name))
         if isinstance(error, BuildError | KeyboardInterrupt):
             raise
         raise BuildError(
@@ -128,7 +135,7 @@ def push_index(
             f"the alias {alias!r} still names the previous collection"
         ) from error
     # Every older generation goes, including leftovers of pushes that died.
-    dropped = [c for n in previous for c in _pair(collection_name(alias, n))]
+    dropped = [c for n in previous for c in twins(collection_name(alias, n))]
     _drop(client, dropped)
     uncompacted |= compact_nodes(client.nodes, client.api_key, skip=skipped)
     for url in sorted(skipped):
@@ -157,10 +164,10 @@ def _import_passages(client, name, corpus, splitter, report, progress) -> dict:
         if passage.speaker:
             speakers.add(passage.speaker)
         if len(batch) >= BATCH:
-            _import(client, name, batch)
+            _import_split(client, name, batch)
             batch = []
     if batch:
-        _import(client, name, batch)
+        _import_split(client, name, batch)
     return {
         "documents": tally.documents,
         "catalog": {"sections": sorted(sections), "speakers": sorted(speakers)},
@@ -187,6 +194,13 @@ def passage_document(document: Document, passage: Passage, position: int) -> dic
     if passage.speaker:
         fields["speaker_terms"] = index_terms(passage.speaker)
     return fields
+
+
+def _import_split(client, name: str, batch: list[dict]) -> None:
+    """A batch of passages: what is searched into `name`, what is shown into its twin."""
+    searched, shown = zip(*map(split_passage, batch), strict=True)
+    _import(client, name, list(searched))
+    _import(client, shown_name(name), list(shown))
 
 
 def _import(client, name: str, batch: list[dict]) -> None:
@@ -286,10 +300,6 @@ def live_collection(client, alias: str = DEFAULT_ALIAS) -> str | None:
 def _generations(client, alias: str) -> list[int]:
     numbers = (generation_number(alias, c["name"]) for c in client.get("/collections"))
     return sorted(n for n in numbers if n is not None)
-
-
-def _pair(name: str) -> list[str]:
-    return [name, meta_name(name)]
 
 
 def _drop(client, names: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Opening a collection on a Typesense cluster: what `kavosh index` stored
 beside its passages (the meta collection: manifest, documents, catalog,
-vocabulary and the statistics re-scoring needs), read once per alias move
-into the `Snapshot` every search of it shares.
+vocabulary and the statistics re-scoring needs) and whether what its passages
+show lives apart, read once per alias move into the `Snapshot` every search
+of it shares.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from app.search.highlight import know_stems
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import Catalog
 from app.search.vocabulary import Vocabulary
-from indexer.typesense.schema import LENGTH_FIELD, meta_name
+from indexer.typesense.client import is_not_found
+from indexer.typesense.schema import LENGTH_FIELD, meta_name, shown_name
 from indexer.typo_index import DeletionIndex
 
 
@@ -26,6 +28,9 @@ class Collection:
     stats: CollectionStats | None  # None: pushed before statistics were stored
     tagged: bool = True  # False: pushed before tags were
     measured: bool = True  # False: pushed before passage lengths were
+    # The collection of what its passages show; None: pushed before it was
+    # split off, so the passages show their own fields.
+    shown_in: str | None = None
 
 
 def open_collection(client, name: str) -> Snapshot:
@@ -55,5 +60,19 @@ def open_collection(client, name: str) -> Snapshot:
         documents={d["id"]: d for d in documents},
         vocabulary=vocabulary,
         sources=list(catalog.sources),
-        state=Collection(catalog, stats, TAGS_FIELD in fields, LENGTH_FIELD in fields),
+        state=Collection(
+            catalog, stats, TAGS_FIELD in fields, LENGTH_FIELD in fields, shown_twin(client, name)
+        ),
     )
+
+
+def shown_twin(client, name: str) -> str | None:
+    """The `-shown` twin of collection `name`, or None if it has none."""
+    twin = shown_name(name)
+    try:
+        client.get(f"/collections/{twin}")
+    except Exception as error:
+        if is_not_found(error):
+            return None
+        raise
+    return twin

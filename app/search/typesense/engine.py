@@ -23,7 +23,7 @@ import threading
 import time
 
 from app.search.engine import Page, Query, Snapshot
-from app.search.errors import IndexUnavailableError, KavoshError, NoIndexError
+from app.search.errors import IndexUnavailableError, KavoshError
 from app.search.typesense.candidates import (
     merged,
     searches,
@@ -31,15 +31,16 @@ from app.search.typesense.candidates import (
     terms_of,
     unread,
 )
-from app.search.typesense.collection import Collection, open_collection
+from app.search.typesense.collection import Collection, open_collection, shown_twin
 from app.search.typesense.own_ranking import typesense_page
 from app.search.typesense.query import search_params
+from app.search.typesense.reads import ClusterReads, Moved
 from app.search.typesense.rescore import rescore
 from app.search.typesense.shown import shown, shown_searches
 from app.search.typesense.spans import marked_terms
 from app.search.typesense.totals import total_and_facets
 from app.search.typesense.window import Window
-from indexer.typesense.client import TypesenseClient, is_not_found
+from indexer.typesense.client import TypesenseClient
 from indexer.typesense.schema import DEFAULT_ALIAS
 
 ALIAS_TTL = 1.0
@@ -50,8 +51,6 @@ WIDEST = 4
 # A page of documents starts from a window of at least this many times its
 # passages (`_first_budget`).
 DOCUMENT_SPREAD = 2
-# The client's errors for a request the cluster answered and would not carry out.
-REFUSALS = ("RequestMalformed", "ObjectUnprocessable")
 
 
 class TypesenseEngine:
@@ -76,14 +75,18 @@ class TypesenseEngine:
         self.window = window
         self.widest = window * WIDEST
         self._api_key = None if client else api_key
-        self.client = client or TypesenseClient(self.nodes, api_key)
+        self.reads = ClusterReads(client or TypesenseClient(self.nodes, api_key), alias, self.nodes)
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
         self._checked = 0.0
 
     @property
+    def client(self) -> TypesenseClient:
+        return self.reads.client
+
+    @property
     def location(self) -> str:
-        return f"Typesense alias {self.alias!r} on {', '.join(self.nodes)}"
+        return self.reads.location
 
     def snapshot(self) -> Snapshot:
         """The live collection's metadata, re-read when the alias moved."""
@@ -100,19 +103,14 @@ class TypesenseEngine:
                     # A node that lags or is away: serve the collection we have;
                     # the search itself says so if the cluster cannot answer.
                     return current
-                raise self._error(error) from error
+                raise self.reads.error(error) from error
             self._current, self._checked = current, time.monotonic()
             return current
 
-    def _error(self, error: Exception):
-        if is_not_found(error):
-            return NoIndexError(self.location, "no collection has been pushed")
-        if type(error).__name__ in REFUSALS:
-            return IndexUnavailableError(f"Typesense refused a search: {error}")
-        return IndexUnavailableError(
-            f"the Typesense cluster did not answer ({type(error).__name__}: {error}): "
-            f"check that its nodes ({', '.join(self.nodes)}) are running"
-        )
+    def _expire(self) -> None:
+        """Read the alias again on the next call: it has moved."""
+        with self._lock:
+            self._checked = float("-inf")
 
     @property
     def degraded(self) -> str | None:
@@ -134,7 +132,7 @@ class TypesenseEngine:
         finally:
             if self._api_key is not None:  # a client of our own, not one given
                 self.client.close()
-                self.client = TypesenseClient(self.nodes, self._api_key)
+                self.reads.client = TypesenseClient(self.nodes, self._api_key)
 
     def close(self) -> None:
         self.client.close()
@@ -142,7 +140,22 @@ class TypesenseEngine:
     def rank(self, snapshot: Snapshot, query: Query) -> Page:
         """Two phases: Typesense finds the window of candidates, Kavosh
         re-scores it (`rescore`) and returns the page asked for. A collection
-        pushed without statistics is ranked by Typesense alone."""
+        pushed without statistics is ranked by Typesense alone.
+
+        A rebuild that drops the collection being read, between the window
+        and its page, is searched again on the collection the alias names now."""
+        try:
+            return self._rank(snapshot, query)
+        except Moved:
+            self._expire()
+        try:
+            return self._rank(self.snapshot(), query)
+        except Moved as error:
+            raise IndexUnavailableError(
+                f"the collection {error} was dropped while it was read (a rebuild): try again"
+            ) from error
+
+    def _rank(self, snapshot: Snapshot, query: Query) -> Page:
         collection: Collection = snapshot.state
         stats = collection.stats
         if stats is None:
@@ -172,7 +185,7 @@ class TypesenseEngine:
                 params, fresh, self.widest, collection.measured, with_own=not answers
             )
             if wanted_searches or not answers:  # else the same window
-                answers += self._searches(wanted_searches)
+                answers += self.reads.searches(wanted_searches)
                 read |= terms_of(selection)
             candidates = merged(answers, selection)  # maybe now known whole
             last = candidates.complete or budget >= self.widest
@@ -188,13 +201,16 @@ class TypesenseEngine:
             budget = min(budget * 2, self.widest)
         answered_by = self._answered_by(answers[-1], snapshot)
         page = ranking.order[start:end]
-        # What the page shows is read apart from the window (`shown`), and
-        # its marks are found meanwhile.
-        reading = self._send(shown_searches([window.hits[index]["id"] for index, _ in page]))
+        # What the page shows is read apart from the window (`shown`), from
+        # the twin of the collection that answered, and its marks are found
+        # meanwhile.
+        shown_in = self._shown_in(snapshot, answered_by)
+        wanted_ids = [window.hits[index]["id"] for index, _ in page]
+        reading = self.reads.send(shown_searches(wanted_ids), shown_in)
         marks = query.compiled.marks
         where = window.occurrences(marked_terms(marks), among=[index for index, _ in page])
         total, facets = total_and_facets(candidates, window, ranking, request)
-        found = shown(self._answers(reading), page, window, where, marks)
+        found = shown(self.reads.answers(reading, shown_in), page, window, where, marks)
         return Page(total, found, facets, answered_by, total_is_estimate=not candidates.complete)
 
     def _first_budget(self, snapshot: Snapshot, request) -> int:
@@ -210,35 +226,21 @@ class TypesenseEngine:
         spread = DOCUMENT_SPREAD * request.end * self.passage_count(snapshot) / documents
         return min(self.widest, max(self.window, round(spread)))
 
-    def _searches(self, searches: list[dict]) -> list[dict]:
-        """Several searches, all sent before any is read: a node searches
-        the pages of a union at once."""
-        return self._answers(self._send(searches))
-
-    def _search(self, params: dict) -> dict:
-        return self._searches([params])[0]
-
-    def _send(self, searches: list[dict]) -> list:
-        try:
-            return [self.client.send_search(self.alias, search) for search in searches]
-        except Exception as error:
-            raise self._error(error) from error
-
-    def _answers(self, sent: list) -> list[dict]:
-        try:
-            answers = [search.answer() for search in sent]
-        except Exception as error:
-            raise self._error(error) from error
-        for answer in answers:
-            if "error" in answer:  # a long search, POSTed in a multi_search
-                raise IndexUnavailableError(f"Typesense refused a search: {answer['error']}")
-        return answers
-
     def _answered_by(self, answer: dict, snapshot: Snapshot) -> str:
         answered_by = answer.get("request_params", {}).get("collection_name", snapshot.name)
         if answered_by != snapshot.name:
-            self._checked = 0.0  # the alias moved: re-read it on the next call
+            self._expire()
         return answered_by
+
+    def _shown_in(self, snapshot: Snapshot, answered_by: str) -> str | None:
+        """Where the passages of collection `answered_by` show their fields:
+        its `-shown` twin, or None (the alias: pushed before the split)."""
+        if answered_by == snapshot.name:
+            return snapshot.state.shown_in
+        try:
+            return shown_twin(self.client, answered_by)
+        except Exception as error:
+            raise self.reads.error(error) from error
 
     def _rank_by_typesense(self, snapshot: Snapshot, query: Query) -> Page:
         """Typesense's own ranking (a collection pushed before statistics were
@@ -255,17 +257,28 @@ class TypesenseEngine:
         )
         if wanted.matches_nothing:
             return Page(total=0, found=[])
-        answer = self._search(wanted.params)
+        answer = self.reads.search(wanted.params)
         answered_by = self._answered_by(answer, snapshot)
         return typesense_page(answer, wanted.skip, request, query.compiled.marks, answered_by)
 
     def stored(self, snapshot: Snapshot, passage_id: str) -> dict | None:
+        """A passage's shown fields, from the collection the alias names now:
+        a passage not found in `snapshot`'s is looked for again once the
+        alias is read afresh (a rebuild since may hold it)."""
         try:
-            return self.client.document(self.alias, passage_id)
-        except Exception as error:
-            if is_not_found(error):
-                return None
-            raise self._error(error) from error
+            fields = self.reads.document(snapshot.state.shown_in or self.alias, passage_id)
+        except Moved:
+            fields = None
+        if fields is not None or snapshot.state.shown_in is None:
+            return fields
+        self._expire()
+        fresh = self.snapshot()
+        if fresh.name == snapshot.name:
+            return None
+        try:
+            return self.reads.document(fresh.state.shown_in or self.alias, passage_id)
+        except Moved:
+            return None
 
     def passage_count(self, snapshot: Snapshot) -> int:
         return int(snapshot.manifest["passages"])

@@ -3,14 +3,16 @@
 The window carries only what scoring needs (`SCORING_FIELDS`); reading the
 display fields of all 250-1,000 candidates cost SciFact's claims 7.6 ms of
 a 21 ms round trip. So the page's passages are asked for by id once ranked,
-and their marks are found from the window's term positions meanwhile.
+from the collection's `-shown` twin, which holds them without their
+analysed terms (`indexer.typesense.schema.split_passage`), and their marks
+are found from the window's term positions meanwhile.
 """
 
 from __future__ import annotations
 
 from app.search.engine import Found
 from app.search.highlight import Marks
-from app.search.typesense.query import DISPLAY_FIELDS, QUERY_BY, filter_value
+from app.search.typesense.query import DISPLAY_FIELDS, filter_value
 from app.search.typesense.spans import text_spans
 from app.search.typesense.window import Window
 from indexer.typesense.word_starts import STARTS_FIELD
@@ -31,7 +33,7 @@ def shown_searches(passage_ids: list[str]) -> list[dict]:
     return [
         {
             "q": "*",
-            "query_by": QUERY_BY,
+            "query_by": "document",  # declared by the passages and by their twin
             "filter_by": "id:[" + ",".join(map(filter_value, ids)) + "]",
             "per_page": len(ids),
             "include_fields": ",".join(DISPLAY_FIELDS),
