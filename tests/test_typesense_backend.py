@@ -507,3 +507,46 @@ def _serves(front: SearchService, collection: str) -> bool:
         return front.generation() == collection and front.search("Hekmat").total > 0
     except Exception:  # still catching up
         return False
+
+
+class TestShownTwin:
+    """What a passage shows lives in the `-shown` twin of its collection."""
+
+    def test_the_passages_hold_what_is_searched_and_the_twin_what_is_shown(
+        self, admin, pushed, service
+    ):
+        name = pushed.generation
+        searched = admin.get(
+            f"/collections/{name}/documents/search", {"q": "*", "query_by": "document"}
+        )
+        twin = admin.get(
+            f"/collections/{name}-shown/documents/search", {"q": "*", "query_by": "document"}
+        )
+        assert searched["found"] == twin["found"] == pushed.passages
+        assert all("text" not in hit["document"] for hit in searched["hits"])
+        assert all("text_ids" in hit["document"] for hit in searched["hits"])
+        assert all("text_terms" not in hit["document"] for hit in twin["hits"])
+        hit = service.search("Hekmat").hits[0]
+        assert "Hekmat" in hit.text and hit.citation.line_start >= 1
+        assert service.passage(hit.id).text == hit.text
+
+    def test_a_stale_snapshot_reads_the_new_collection_after_a_rebuild(
+        self, cluster, admin, tmp_path, monkeypatch
+    ):
+        """A front that has not read the alias since a rebuild dropped its
+        collection still shows a page and a passage, from the new one."""
+        monkeypatch.setattr("app.search.typesense.engine.ALIAS_TTL", 1e9)
+        source = tmp_path / "notes"
+        source.mkdir()
+        (source / "a.md").write_text("# Kitchen\n\nThe saffron rice is cooked slowly.\n")
+        push_index(source, admin, alias="stale")
+        with closing(typesense_search(cluster, alias="stale", cache_size=0)) as front:
+            first = front.search("saffron")
+            (source / "a.md").write_text("# Kitchen\n\nThe saffron tea is brewed slowly.\n")
+            rebuilt = push_index(source, admin, alias="stale")
+            names = {c["name"] for c in admin.get("/collections")}
+            assert first.generation not in names  # the old generation is gone
+            again = front.search("saffron")
+            assert [h.text for h in again.hits] == ["The saffron tea is brewed slowly."]
+            assert again.generation == rebuilt.generation
+            assert front.passage(again.hits[0].id).text == again.hits[0].text
