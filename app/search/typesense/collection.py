@@ -14,8 +14,8 @@ from app.search.engine import TAGS_FIELD, Snapshot
 from app.search.highlight import know_stems
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.query import Catalog
+from app.search.typesense.reads import collection_exists
 from app.search.vocabulary import Vocabulary
-from indexer.typesense.client import is_not_found
 from indexer.typesense.schema import LENGTH_FIELD, meta_name, shown_name
 from indexer.typo_index import DeletionIndex
 
@@ -69,10 +69,4 @@ def open_collection(client, name: str) -> Snapshot:
 def shown_twin(client, name: str) -> str | None:
     """The `-shown` twin of collection `name`, or None if it has none."""
     twin = shown_name(name)
-    try:
-        client.get(f"/collections/{twin}")
-    except Exception as error:
-        if is_not_found(error):
-            return None
-        raise
-    return twin
+    return twin if collection_exists(client, twin) else None

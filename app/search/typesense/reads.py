@@ -87,14 +87,22 @@ class ClusterReads:
 
     def exists(self, collection: str) -> bool:
         try:
-            self.client.get(f"/collections/{collection}")
+            return collection_exists(self.client, collection)
         except Exception as error:
-            if is_not_found(error):
-                return False
             raise self.error(error) from error
-        return True
 
     def _sent_error(self, error: Exception, collection: str | None) -> Exception:
         if collection is not None and is_not_found(error):
             return Moved(collection)
         return self.error(error)
+
+
+def collection_exists(client, name: str) -> bool:
+    """Whether the cluster holds collection `name` (the client's error if it cannot say)."""
+    try:
+        client.get(f"/collections/{name}")
+    except Exception as error:
+        if is_not_found(error):
+            return False
+        raise
+    return True
