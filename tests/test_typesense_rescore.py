@@ -18,6 +18,7 @@ from app.search import SearchRequest, SearchService
 from app.search.querylang import parse
 from app.search.request import DEFAULT_FACET_LIMIT
 from app.search.typesense.candidates import cover, selective_terms, units
+from app.search.typesense.collection import TitleTerms
 from app.search.typesense.collection_stats import CollectionStats
 from app.search.typesense.rescore import rescore, window_facets
 from app.search.typesense.window import Window, quantized_lengths
@@ -97,6 +98,23 @@ class TestTheSameRankingAsTheWhooshEngine:
         results = whoosh.search(SearchRequest(query, per_page=100, group="document"))
         expected = [(hit.id, round(hit.score, 6)) for hit in results.hits]
         assert ranked_by_window(whoosh, pushed, query, "document")[2] == expected
+
+    @pytest.mark.parametrize("group", [None, "document"])
+    @pytest.mark.parametrize("query", ["Worker-communist Party of Iran", "Mansoor Hekmat", "hekm*"])
+    def test_the_same_from_a_window_read_without_title_terms(self, whoosh, pushed, query, group):
+        """The engine reads the window without the title terms: they come
+        from the statistics, or, for a collection pushed before those held
+        them, from each document's title."""
+        documents, stats = pushed
+        _, ranking, expected = ranked_by_window(whoosh, pushed, query, group)
+        bare = [{k: v for k, v in d.items() if k != "title_terms"} for d in documents]
+        titles = {d["document"]: {"title": d["title"]} for d in documents}
+        assert len(stats.title_terms) == len(titles)
+        _, compiler = whoosh._current()
+        compiled = compiler.compile(parse(query))
+        for title_terms in (TitleTerms(stats.title_terms, {}), TitleTerms({}, titles)):
+            ranked = rescore(Window(bare, stats, title_terms), compiled, group)
+            assert [(bare[i]["id"], round(s, 6)) for i, s in ranked.order] == expected
 
     def test_facets_count_the_matched_passages(self, whoosh, pushed):
         window, ranking, _ = ranked_by_window(whoosh, pushed, "Iran")

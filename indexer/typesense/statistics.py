@@ -12,7 +12,8 @@ index` counts them as it pushes:
 - per field, how many passages hold each term (document frequency) and the
   total length (for the average), and the passage count;
 - per document, its length as whole-document BM25 counts it (the passages'
-  text and the title once) and how many documents hold each term.
+  text and the title once), how many documents hold each term, and its
+  title's terms (which the window is read without: its passages share them).
 
 They are stored in the collection's `-meta` twin (`stored_parts`) and read
 back by the Typesense engine when it opens the collection.
@@ -52,6 +53,7 @@ class CollectionStatistics:
         self.frequencies: dict[str, Counter[str]] = {name: Counter() for name in TERM_FIELDS}
         self.document_frequencies: Counter[str] = Counter()
         self.document_lengths: dict[str, float] = {}
+        self.title_terms: dict[str, str] = {}
         self._document: str | None = None
         self._document_terms: set[str] = set()
         self._title_length = 0.0
@@ -77,6 +79,7 @@ class CollectionStatistics:
             self._document = fields["document"]
             self._title_length = quantized(len(terms["title"]))
             self.document_lengths[self._document] = self._title_length
+            self.title_terms[self._document] = " ".join(terms["title"])
         self.document_lengths[self._document] += quantized(len(terms["text"]))
         self._document_terms.update(t for t in terms["text"] if not t.startswith(EXACT_MARK))
         self._document_terms.update(terms["title"])
@@ -87,8 +90,8 @@ class CollectionStatistics:
 
     def stored_parts(self) -> list[dict]:
         """The statistics as `-meta` documents: a summary, the text's terms
-        in id order in chunks, then the frequencies in chunks (one field's,
-        or the documents', per chunk)."""
+        in id order in chunks, the documents' title terms in chunks, then the
+        frequencies in chunks (one field's, or the documents', per chunk)."""
         self._close_document()
         summary = {
             "passages": self.passages,
@@ -99,6 +102,8 @@ class CollectionStatistics:
         parts = [_part("statistics", "statistics", summary)]
         for number, chunk in _chunks(self.term_ids.terms):
             parts.append(_part(f"terms-{number:04d}", "terms", chunk))
+        for number, chunk in _chunks(sorted(self.title_terms.items())):
+            parts.append(_part(f"titles-{number:04d}", "titles", dict(chunk)))
         tables = {**self.frequencies, "document": self.document_frequencies}
         for name, table in tables.items():
             for number, chunk in _chunks(sorted(table.items())):

@@ -1,14 +1,15 @@
 """The statistics of a whole collection that re-scoring a window needs, as
 `kavosh index` stored them in the collection's `-meta` twin
 (`indexer.typesense.statistics`): per field, how many passages hold each
-term and the average length; per document, its length; and the text's
+term and the average length; per document, its length and its title's
+terms; and the text's
 terms in id order (`indexer.typesense.term_ids`). Read once, when the
 engine opens the collection.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer.typesense.term_ids import WIDTH
 
@@ -24,6 +25,8 @@ class CollectionStats:
     document_lengths: dict[str, float]
     documents: int
     terms: list[str]  # id -> term
+    # document -> its title's terms; empty when pushed before they were stored
+    title_terms: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self.ids = {term: number for number, term in enumerate(self.terms) if number}
@@ -42,7 +45,11 @@ class CollectionStats:
         terms = [term for chunk in meta.get("terms", []) for term in chunk]
         passages = summary["passages"]
         averages = {name: total / (passages or 1) for name, total in summary["totals"].items()}
-        return cls(passages, averages, frequencies, summary["document_lengths"], documents, terms)
+        titles = {}
+        for chunk in meta.get("titles", []):
+            titles.update(chunk)
+        lengths = summary["document_lengths"]
+        return cls(passages, averages, frequencies, lengths, documents, terms, titles)
 
     def frequency(self, field: str, term: str) -> int:
         return self.frequencies.get(field, {}).get(term, 0)

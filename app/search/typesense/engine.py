@@ -193,7 +193,7 @@ class TypesenseEngine:
                 budget = min(budget * 2, self.widest)
                 continue  # the page cannot be filled: wider, unscored
             if scored != len(answers):
-                window = Window(candidates.hits, stats)
+                window = Window(candidates.hits, stats, collection.title_terms)
                 ranking = rescore(window, query.compiled, request.group)
                 scored = len(answers)
             if last or len(ranking.order) >= end:

@@ -53,6 +53,8 @@ DROP_TOKENS_THRESHOLD = 100
 TYPO_TOKENS_THRESHOLD = 100
 MAX_PER_PAGE = 250  # Typesense 0.24's largest page
 # What re-scoring reads of each candidate (the page's hits are fetched after).
+# Not the title's terms: a document's passages share them, and the engine
+# finds them from the title in the snapshot (`collection.TitleTerms`).
 SCORING_FIELDS = (
     "id",
     "document",
@@ -60,7 +62,7 @@ SCORING_FIELDS = (
     *FACET_COLUMNS.values(),
     TAGS_FIELD,
     IDS_FIELD,
-    *(column for name, column in TERM_FIELDS.items() if name != "text"),
+    *(column for name, column in TERM_FIELDS.items() if name not in ("text", "title")),
 )
 # What a hit shows (`app.search.results.hit_from_fields`), and where its
 # words start (to mark them, `spans`): never the analysed term fields, which

@@ -44,52 +44,44 @@ def rescore(window: Window, compiled: Compiled, group: str | None) -> Ranking:
     if compiled.excluded is not None:
         matched &= ~evaluator.evaluate(compiled.excluded).mask
     level, scores = tier_levels(evaluator, compiled, ranked, matched)
-    positions = np.array([int(h.get("position", 0)) for h in window.hits], dtype=np.int64)
     candidates = np.flatnonzero(matched)
-    owners = [window.hits[i]["document"] for i in candidates.tolist()]
+    documents = len(np.unique(window.owners[candidates]))
     if group == "document" and len(candidates):
         candidates, scores = _best_passages(window, candidates, level, scores, compiled.words)
     else:
         scores = scores[candidates]
-    order = np.lexsort((positions[candidates], -scores, level[candidates]))
+    order = np.lexsort((window.positions[candidates], -scores, level[candidates]))
     lowest = len(compiled.tiers)  # the shown score is the sort key, as the Whoosh engine's
     ranked_order = [
         (int(candidates[i]), float(scores[i]) + TIER_STEP * (lowest - int(level[candidates[i]])))
         for i in order.tolist()
     ]
-    return Ranking(ranked_order, matched, len(set(owners)))
+    return Ranking(ranked_order, matched, documents)
 
 
 def _best_passages(window, candidates, level, scores, words):
-    """Each document's best passage and the document's score (see the module docstring)."""
-    documents = [window.hits[i]["document"] for i in candidates.tolist()]
-    positions = [int(window.hits[i].get("position", 0)) for i in candidates.tolist()]
-    best: dict[str, int] = {}
-    for index, document, position in zip(candidates.tolist(), documents, positions, strict=True):
-        kept = best.get(document)
-        if kept is None or (level[index], -scores[index], position) < (
-            level[kept],
-            -scores[kept],
-            int(window.hits[kept].get("position", 0)),
-        ):
-            best[document] = index
-    chosen = np.array(list(best.values()), dtype=np.int64)
+    """Each document's best passage and the document's score (see the module
+    docstring). The best passage is the first in the passages' ranking
+    order (tier, score, position), found for all documents at once."""
+    order = np.lexsort((window.positions[candidates], -scores[candidates], level[candidates]))
+    owners = window.owners[candidates]
+    documents, first = np.unique(owners[order], return_index=True)
+    chosen = candidates[order[first]]
     passage_part = scores[chosen] / (scores[chosen].max() or 1.0)
-    whole = _document_bm25(window, candidates, list(best), words)
+    rows = np.searchsorted(documents, owners)  # each candidate's document's row
+    whole = _document_bm25(window, candidates, rows, documents, words)
     document_part = whole / (whole.max() or 1.0)
     return chosen, passage_part + document_part
 
 
-def _document_bm25(window: Window, candidates, documents: list[str], words: list[str]):
-    """BM25 of each document for the query's content words, from its passages
-    in the window (their text counted together, the title once)."""
+def _document_bm25(window: Window, candidates, rows, documents, words: list[str]):
+    """BM25 of each of `documents` (numbers of the window's documents) for
+    the query's content words, from its passages in the window (their text
+    counted together, the title once); `rows` says which document holds
+    each candidate."""
     stats = window.stats
-    row = {document: number for number, document in enumerate(documents)}
-    owners = np.array(
-        [row[window.hits[i]["document"]] for i in candidates.tolist()], dtype=np.int64
-    )
     average = stats.document_average or 1.0
-    lengths = np.array([stats.document_lengths.get(d, 0.0) for d in documents])
+    lengths = np.array([stats.document_lengths.get(window.documents[d], 0.0) for d in documents])
     norm = K1 * (1 - DOCUMENT_B + DOCUMENT_B * lengths / average)
     scores = np.zeros(len(documents))
     for term in [stem(f) for word in words for f in compound_forms(word)[0]]:
@@ -98,8 +90,8 @@ def _document_bm25(window: Window, candidates, documents: list[str], words: list
             continue
         tf = np.zeros(len(documents))
         titles = np.zeros(len(documents))
-        np.add.at(tf, owners, window.tf("text", term)[candidates])
-        np.maximum.at(titles, owners, window.tf("title", term)[candidates])
+        np.add.at(tf, rows, window.tf("text", term)[candidates])
+        np.maximum.at(titles, rows, window.tf("title", term)[candidates])
         tf += titles
         scores += document_idf(stats.documents, holding) * tf * (K1 + 1) / (tf + norm)
     return scores
